@@ -1,0 +1,44 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/tokenbench/tokenbench/workloads"
+)
+
+// BenchmarkReadStream measures the per-event read path: SSE framing, the
+// arrival timestamp, JSON decoding of a vLLM-shaped chunk and the record
+// update. It reports ns/event and allocs/event.
+func BenchmarkReadStream(b *testing.B) {
+	const events = 1000
+	var sb strings.Builder
+	sb.WriteString(sse(evRole))
+	tok := `{"id":"chatcmpl-5f0a8d6c9e2b4e7a","object":"chat.completion.chunk","created":1764187200,"model":"meta-llama/Llama-3.1-8B-Instruct","choices":[{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}]}`
+	for k := 0; k < events; k++ {
+		sb.WriteString("data: " + tok + "\n\n")
+	}
+	sb.WriteString(sse(evFin, evUsage, "[DONE]"))
+	body := []byte(sb.String())
+	c, _ := NewClient(Target{BaseURL: "http://e/v1", Model: "m"})
+	req := workloads.Request{Prompt: "p"}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mallocs := ms.Mallocs
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		rec := Record{}
+		m := &measurement{rec: &rec, start: c.now()}
+		c.readStream(context.Background(), m, req, bytes.NewReader(body))
+		if !rec.OK || len(rec.EventsMS) != events {
+			b.Fatalf("ok=%v events=%d %s", rec.OK, len(rec.EventsMS), rec.Error)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(b.N*events), "allocs/event")
+}

@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// chunk is the part of a streamed chat.completion.chunk or text_completion
+// event that measurement needs. Unknown fields are ignored; the engine
+// extensions worth keeping (llama.cpp "timings", SGLang "meta_info") are
+// kept raw.
+type chunk struct {
+	ID       string          `json:"id"`
+	Choices  []chunkChoice   `json:"choices"`
+	Usage    *usage          `json:"usage"`
+	Error    json.RawMessage `json:"error"`
+	Timings  json.RawMessage `json:"timings"`
+	MetaInfo json.RawMessage `json:"meta_info"`
+}
+
+type chunkChoice struct {
+	Delta struct {
+		Content          string          `json:"content"`
+		ReasoningContent string          `json:"reasoning_content"`
+		Reasoning        string          `json:"reasoning"`
+		ToolCalls        []toolCallDelta `json:"tool_calls"`
+	} `json:"delta"`
+	Text         string `json:"text"` // completions API
+	FinishReason string `json:"finish_reason"`
+}
+
+type toolCallDelta struct {
+	Index    *int   `json:"index"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+type usage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens *int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens *int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+// tokenBearing reports whether the chunk carries at least one generated
+// token: content, reasoning, a tool-call delta, or completion text. A
+// role-only or empty delta does not (METRICS.md, t_first).
+func (c *chunk) tokenBearing() bool {
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		if ch.Delta.Content != "" || ch.Delta.ReasoningContent != "" || ch.Delta.Reasoning != "" ||
+			len(ch.Delta.ToolCalls) > 0 || ch.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// inBandError describes an error object sent inside a 2xx stream, and the
+// HTTP status it names (0 when none).
+func inBandError(raw json.RawMessage) (msg string, code int) {
+	var e struct {
+		Message string          `json:"message"`
+		Type    string          `json:"type"`
+		Code    json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(raw, &e) != nil {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s, 0
+		}
+		return truncate(string(raw), 300), 0
+	}
+	var n int
+	if json.Unmarshal(e.Code, &n) != nil {
+		var s string
+		if json.Unmarshal(e.Code, &s) == nil {
+			fmt.Sscanf(s, "%d", &n)
+		}
+	}
+	msg = e.Message
+	if e.Type != "" {
+		msg = e.Type + ": " + msg
+	}
+	return msg, n
+}
+
+// replyBuilder assembles the answer text and tool calls for multi-turn
+// sources.
+type replyBuilder struct {
+	content, reasoning strings.Builder
+	calls              []openai.ToolCall
+}
+
+func (b *replyBuilder) add(c *chunk) {
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		b.content.WriteString(ch.Delta.Content)
+		b.content.WriteString(ch.Text)
+		b.reasoning.WriteString(ch.Delta.ReasoningContent)
+		b.reasoning.WriteString(ch.Delta.Reasoning)
+		for _, d := range ch.Delta.ToolCalls {
+			b.addToolCall(d)
+		}
+	}
+}
+
+// addToolCall merges one streamed tool-call delta: the first delta of a call
+// carries its id, type and name; later ones append argument fragments. A
+// delta without an index continues the last call (some servers omit it).
+func (b *replyBuilder) addToolCall(d toolCallDelta) {
+	idx := len(b.calls) - 1
+	if d.Index != nil {
+		idx = *d.Index
+	} else if d.ID != "" || idx < 0 {
+		idx = len(b.calls)
+	}
+	if idx < 0 || idx > 1<<12 {
+		return
+	}
+	for len(b.calls) <= idx {
+		n := len(b.calls)
+		b.calls = append(b.calls, openai.ToolCall{Index: &n, Type: openai.ToolTypeFunction})
+	}
+	tc := &b.calls[idx]
+	if d.ID != "" {
+		tc.ID = d.ID
+	}
+	if d.Type != "" {
+		tc.Type = openai.ToolType(d.Type)
+	}
+	if tc.Function.Name == "" {
+		tc.Function.Name = d.Function.Name // later deltas repeat it or leave it empty
+	}
+	tc.Function.Arguments += d.Function.Arguments
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/tokenbench/tokenbench/workloads"
+)
+
+// APIs a Target can speak.
+const (
+	APIChat        = "chat"
+	APICompletions = "completions"
+)
+
+// Target is the endpoint under test.
+type Target struct {
+	// BaseURL is an OpenAI base URL such as http://127.0.0.1:8000/v1.
+	BaseURL string
+	Model   string
+	// API is APIChat (/chat/completions) or APICompletions (/completions).
+	API string
+	// APIKey is sent as a bearer token. It is never written anywhere.
+	APIKey  string
+	Headers http.Header
+	// Timeout bounds one request from t_start to t_done; 0 means none.
+	Timeout time.Duration
+	// Extra body fields added to every request (engine extensions).
+	Extra map[string]any
+}
+
+// Client sends one request and measures it. It knows nothing of scheduling.
+type Client struct {
+	target Target
+	url    string
+	http   *http.Client
+	now    func() time.Time
+}
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithHTTPClient replaces the HTTP client (tests use a scripted transport).
+func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.http = hc } }
+
+// WithClock replaces time.Now, the monotonic clock of every timestamp.
+func WithClock(now func() time.Time) ClientOption { return func(c *Client) { c.now = now } }
+
+// NewClient returns a Client for t.
+func NewClient(t Target, opts ...ClientOption) (*Client, error) {
+	path, err := apiPath(t.API)
+	if err != nil {
+		return nil, err
+	}
+	if t.BaseURL == "" {
+		return nil, fmt.Errorf("bench: target has no base URL")
+	}
+	c := &Client{target: t, url: strings.TrimRight(t.BaseURL, "/") + path, now: time.Now, http: NewHTTPClient()}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+func apiPath(api string) (string, error) {
+	switch api {
+	case APIChat, "":
+		return "/chat/completions", nil
+	case APICompletions:
+		return "/completions", nil
+	}
+	return "", fmt.Errorf("bench: unknown API %q (want chat or completions)", api)
+}
+
+// NewHTTPClient returns the HTTP client tokenbench drives streams with: no
+// client-wide timeout (each request has its own), keep-alive connections
+// enough for thousands of concurrent streams, and no transparent gzip, which
+// would hold back bytes of a stream until a compressed block fills.
+func NewHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        0,
+		MaxIdleConnsPerHost: 100000,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}
+}
+
+// body renders req as a streaming request body for the target's API.
+func (c *Client) body(req workloads.Request) ([]byte, error) {
+	var v any
+	if c.target.API == APICompletions {
+		v = openai.CompletionRequest{
+			Model: c.target.Model, Prompt: completionPrompt(req), MaxTokens: req.MaxTokens,
+			Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+		}
+	} else {
+		msgs := req.Messages
+		if len(msgs) == 0 {
+			msgs = []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: req.Prompt}}
+		}
+		v = openai.ChatCompletionRequest{
+			Model: c.target.Model, Messages: msgs, MaxTokens: req.MaxTokens, Tools: req.Tools,
+			Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string]any{}
+	if req.ForceLength && req.MaxTokens > 0 {
+		// vLLM, SGLang, TensorRT-LLM and llama.cpp take ignore_eos; vLLM,
+		// SGLang and TensorRT-LLM also take min_tokens.
+		extra["ignore_eos"] = true
+		extra["min_tokens"] = req.MaxTokens
+	}
+	for k, x := range c.target.Extra {
+		extra[k] = x
+	}
+	for k, x := range req.Extra {
+		extra[k] = x
+	}
+	if len(extra) == 0 {
+		return b, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, x := range extra {
+		if _, set := m[k]; set && k != "ignore_eos" && k != "min_tokens" {
+			continue // extras never override what bench itself sets
+		}
+		raw, err := json.Marshal(x)
+		if err != nil {
+			return nil, fmt.Errorf("extra body field %q: %w", k, err)
+		}
+		m[k] = raw
+	}
+	return json.Marshal(m)
+}
+
+func completionPrompt(req workloads.Request) string {
+	if req.Prompt != "" || len(req.Messages) == 0 {
+		return req.Prompt
+	}
+	var sb strings.Builder
+	for i, m := range req.Messages {
+		if i > 0 {
+			sb.WriteString("\n")
+		}
+		sb.WriteString(m.Content)
+	}
+	return sb.String()
+}
+
+// newRequest builds the HTTP request with auth and user headers.
+func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.Request, error) {
+	b, err := c.body(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: build request body: %w", err)
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Accept", "text/event-stream")
+	if c.target.APIKey != "" {
+		hr.Header.Set("Authorization", "Bearer "+c.target.APIKey)
+	}
+	for k, vs := range c.target.Headers {
+		hr.Header[k] = append([]string(nil), vs...)
+	}
+	for k, v := range req.Headers {
+		hr.Header.Set(k, v)
+	}
+	return hr, nil
+}

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+)
+
+// RunFile is the name of the run metadata file in a results directory.
+const RunFile = "run.json"
+
+// RunInfo is run.json: what was run, against what, with which settings,
+// written when the run starts. It never holds a secret: header values and
+// the API key are left out.
+type RunInfo struct {
+	Tool      string    `json:"tool"`
+	Version   string    `json:"version"`
+	GoVersion string    `json:"go_version"`
+	Host      string    `json:"host"`
+	StartTime time.Time `json:"start_time"`
+	Name      string    `json:"name,omitempty"`
+
+	Target   TargetInfo `json:"target"`
+	Load     LoadInfo   `json:"load"`
+	Workload any        `json:"workload"`
+	// Engine describes the built-in simulated engine when it was the target.
+	Engine any `json:"engine,omitempty"`
+}
+
+// TargetInfo is the public part of a Target.
+type TargetInfo struct {
+	URL      string  `json:"url"`
+	Model    string  `json:"model"`
+	API      string  `json:"api"`
+	Builtin  bool    `json:"builtin_engine"`
+	TimeoutS float64 `json:"timeout_s"`
+	// HeaderNames lists the extra headers sent, without their values.
+	HeaderNames []string       `json:"header_names,omitempty"`
+	APIKeySet   bool           `json:"api_key_set"`
+	Extra       map[string]any `json:"extra_body,omitempty"`
+}
+
+// LoadInfo is Load in run.json terms.
+type LoadInfo struct {
+	Mode        string  `json:"mode"` // "closed" or "open"
+	Concurrency int     `json:"concurrency"`
+	Arrival     string  `json:"arrival,omitempty"`
+	RatePerS    float64 `json:"rate_per_s,omitempty"`
+	Burstiness  float64 `json:"burstiness,omitempty"`
+	Requests    int     `json:"requests"`
+	DurationS   float64 `json:"duration_s"`
+	Warmup      int     `json:"warmup"`
+	GraceS      float64 `json:"grace_s"`
+	Seed        uint64  `json:"seed"`
+}
+
+// PublicTarget returns the part of t that may be written down.
+func PublicTarget(t Target, builtin bool) TargetInfo {
+	ti := TargetInfo{URL: t.BaseURL, Model: t.Model, API: t.API, Builtin: builtin,
+		TimeoutS: t.Timeout.Seconds(), APIKeySet: t.APIKey != "", Extra: t.Extra}
+	if ti.API == "" {
+		ti.API = APIChat
+	}
+	for k := range t.Headers {
+		ti.HeaderNames = append(ti.HeaderNames, http.CanonicalHeaderKey(k))
+	}
+	sort.Strings(ti.HeaderNames)
+	return ti
+}
+
+// WriteRunInfo writes run.json into dir.
+func WriteRunInfo(dir string, ri RunInfo) error {
+	b, err := json.MarshalIndent(ri, "", "  ")
+	if err != nil {
+		return fmt.Errorf("bench: run.json: %w", err)
+	}
+	return WriteFileAtomic(dir+"/"+RunFile, append(b, '\n'))
+}
+
+// ReadRunInfo reads run.json from dir.
+func ReadRunInfo(dir string) (RunInfo, error) {
+	var ri RunInfo
+	b, err := os.ReadFile(dir + "/" + RunFile)
+	if err != nil {
+		return ri, err
+	}
+	if err := json.Unmarshal(b, &ri); err != nil {
+		return ri, fmt.Errorf("%s/%s: %w", dir, RunFile, err)
+	}
+	return ri, nil
+}
+
+// WriteFileAtomic writes b to path through a temporary file and a rename,
+// so a reader never sees half a file.
+func WriteFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,162 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Why tokenbench reads SSE itself instead of go-openai's ChatCompletionStream:
+//   - go-openai's reader returns io.EOF both for "data: [DONE]" and for a body
+//     that simply ends, so a truncated stream cannot be told from a finished one;
+//   - it reads through a bufio.Reader, which hides when the bytes of an event
+//     arrived: several events decoded from one socket read get whatever time
+//     the caller happens to take afterwards;
+//   - it counts comment and keep-alive lines against an "empty messages"
+//     limit and fails long streams that send them; it runs a regexp per line.
+// This reader takes its timestamp when the Read that completes an event
+// returns, before any JSON decoding, and follows the WHATWG event-stream
+// rules (data lines joined by "\n", comments ignored, CR, LF or CRLF line
+// ends, dispatch on a blank line). go-openai is still used for request
+// types and for the non-streaming calls.
+
+// maxEventBytes bounds one event's data so that a garbage stream cannot make
+// the client buffer without limit.
+const maxEventBytes = 16 << 20
+
+// errUnterminated marks data returned at end of body without the blank line
+// that dispatches an event.
+var errUnterminated = errors.New("event not terminated before end of stream")
+
+// errOversize marks a line or event over maxEventBytes.
+var errOversize = errors.New("SSE frame too large")
+
+// sseReader splits an event stream into events, timestamping each with the
+// arrival of the read that completed it.
+type sseReader struct {
+	r        io.Reader
+	now      func() time.Time
+	buf      []byte
+	pos, end int
+	at       time.Time // when the last Read returned bytes
+	data     []byte    // data of the event being assembled
+	hasData  bool
+	skipLF   bool // previous line ended in CR: a leading LF belongs to it
+	readErr  error
+}
+
+func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
+	return &sseReader{r: r, now: now, buf: make([]byte, 32<<10), data: make([]byte, 0, 4<<10)}
+}
+
+// Next returns the data of the next event and the time its last byte
+// arrived. The data is valid until the following call. At end of stream it
+// returns io.EOF; a pending event cut off by the end comes first, with
+// errUnterminated; a failed Read is returned as is.
+func (s *sseReader) Next() ([]byte, time.Time, error) {
+	for {
+		line, ok := s.line()
+		if !ok {
+			if s.readErr != nil {
+				if s.hasData {
+					s.hasData = false
+					return s.data, s.at, errUnterminated
+				}
+				return nil, s.at, s.readErr
+			}
+			if err := s.fill(); err != nil {
+				return nil, s.at, err
+			}
+			continue
+		}
+		if len(line) == 0 {
+			if s.hasData {
+				s.hasData = false
+				return s.data, s.at, nil
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue // comment, e.g. ": keep-alive"
+		}
+		field, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		if string(field) != "data" {
+			continue // event, id, retry: not used by OpenAI-style streams
+		}
+		if s.hasData {
+			s.data = append(s.data, '\n')
+		} else {
+			s.data = s.data[:0]
+			s.hasData = true
+		}
+		if len(s.data)+len(value) > maxEventBytes {
+			return nil, s.at, fmt.Errorf("%w: event larger than %d bytes", errOversize, maxEventBytes)
+		}
+		s.data = append(s.data, value...)
+	}
+}
+
+// line returns the next complete line without its terminator, or false when
+// the buffer holds no complete line. At end of body the rest is one line.
+func (s *sseReader) line() ([]byte, bool) {
+	if s.skipLF && s.pos < s.end {
+		if s.buf[s.pos] == '\n' {
+			s.pos++
+		}
+		s.skipLF = false
+	}
+	rest := s.buf[s.pos:s.end]
+	i := bytes.IndexAny(rest, "\r\n")
+	if i < 0 {
+		if s.readErr != nil && len(rest) > 0 {
+			s.pos = s.end
+			return rest, true
+		}
+		return nil, false
+	}
+	if rest[i] == '\r' {
+		if i+1 < len(rest) {
+			if rest[i+1] == '\n' {
+				s.pos += i + 2
+				return rest[:i], true
+			}
+		} else {
+			s.skipLF = true
+		}
+	}
+	s.pos += i + 1
+	return rest[:i], true
+}
+
+// fill reads more bytes, compacting or growing the buffer as needed.
+func (s *sseReader) fill() error {
+	if s.pos > 0 {
+		n := copy(s.buf, s.buf[s.pos:s.end])
+		s.pos, s.end = 0, n
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxEventBytes {
+			return fmt.Errorf("%w: line longer than %d bytes", errOversize, maxEventBytes)
+		}
+		nb := make([]byte, 2*len(s.buf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	if n > 0 {
+		s.at = s.now()
+		s.end += n
+	}
+	if err != nil {
+		s.readErr = err
+	}
+	return nil
+}

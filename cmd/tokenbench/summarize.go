@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/report"
+)
+
+// SummarizeOptions are the flags of `tokenbench summarize`.
+type SummarizeOptions struct {
+	Dir    string
+	Output string
+	Quiet  bool
+}
+
+// NewCmdSummarize builds `tokenbench summarize`; runF replaces the action in tests.
+func NewCmdSummarize(f *Factory, runF func(*SummarizeOptions) error) *cobra.Command {
+	o := &SummarizeOptions{}
+	cmd := &cobra.Command{
+		Use:   "summarize DIR",
+		Short: "Rebuild summary.json of a results directory from its requests.jsonl",
+		Long: `Rebuild summary.json from the per-request records alone, for example after a crash
+left a run without one. A torn last line is skipped with a warning.`,
+		Example: `  tokenbench summarize results/20261126T210455Z
+  tokenbench summarize results/vllm-c32 --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			if o.Output != "table" && o.Output != "json" {
+				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			sum, warns, err := report.Summarize(o.Dir)
+			for _, w := range warns {
+				fmt.Fprintf(f.Err, "tokenbench: %s/requests.jsonl %s\n", o.Dir, w)
+			}
+			if err != nil {
+				return err
+			}
+			if err := writeSummary(o.Dir, sum); err != nil {
+				return err
+			}
+			if o.Quiet {
+				return nil
+			}
+			return printSummary(f.Out, o.Output, sum)
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "table or json")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "write summary.json only")
+	return cmd
+}

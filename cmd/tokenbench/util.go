@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+
+	"github.com/tokenbench/tokenbench/bench"
+)
+
+type bytesBuffer = bytes.Buffer
+
+// headerDoer adds the target's headers to go-openai's requests.
+type headerDoer struct {
+	hc *http.Client
+	t  bench.Target
+}
+
+func (d headerDoer) Do(r *http.Request) (*http.Response, error) {
+	for k, vs := range d.t.Headers {
+		r.Header[k] = append([]string(nil), vs...)
+	}
+	return d.hc.Do(r)
+}
+
+// interruptContext returns a context cancelled by the first interrupt; a
+// second interrupt cancels abort as well (requests in flight stop at once).
+func interruptContext(f *Factory) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	abortCtx, abort := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-f.Interrupt:
+				n++
+				if n == 1 {
+					cancel()
+				} else {
+					abort()
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	ctx = context.WithValue(ctx, abortKey{}, abortCtx.Done())
+	return ctx, func() { close(done); cancel(); abort() }
+}
+
+type abortKey struct{}
+
+// abortChan returns the second-interrupt channel of an interruptContext.
+func abortChan(ctx context.Context) <-chan struct{} {
+	c, _ := ctx.Value(abortKey{}).(<-chan struct{})
+	return c
+}

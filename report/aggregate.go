@@ -1,0 +1,184 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"sync"
+
+	"github.com/tokenbench/tokenbench/bench"
+)
+
+// Aggregator accumulates records and builds a Summary at Close, in the
+// add-then-close style of vegeta's Metrics. It is safe for concurrent use:
+// the runner adds from every worker goroutine.
+type Aggregator struct {
+	mu sync.Mutex
+
+	total, ok, warmup int
+	errors            map[string]int
+
+	// Window bounds over measured records, valid when total > 0.
+	minStart, maxDone float64
+	sumE2E            float64
+
+	input, output, estimated int
+	cached                   int
+	cachedSeen               bool
+
+	// Raw samples in ms (speed in tokens/s); sorted once, at Close.
+	ttft, ttftSched, tpot, itl, e2e, lag, speed []float64
+}
+
+// NewAggregator returns an empty Aggregator.
+func NewAggregator() *Aggregator {
+	return &Aggregator{errors: map[string]int{}}
+}
+
+// Write adds r and never fails; it makes an Aggregator a bench.Sink.
+func (a *Aggregator) Write(r bench.Record) error {
+	a.Add(r)
+	return nil
+}
+
+var _ bench.Sink = (*Aggregator)(nil)
+
+// Add accounts for one finished record.
+func (a *Aggregator) Add(r bench.Record) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r.Warmup {
+		a.warmup++
+		return
+	}
+
+	// Counts, window, schedule lag and concurrency use every measured
+	// record: a failed request was still sent and still held a slot.
+	if a.total == 0 || r.TStartMS < a.minStart {
+		a.minStart = r.TStartMS
+	}
+	if done := r.TDoneMS(); a.total == 0 || done > a.maxDone {
+		a.maxDone = done
+	}
+	a.total++
+	a.sumE2E += r.E2EMS
+	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
+	if !r.OK {
+		class := r.ErrorClass
+		if class == "" {
+			class = "unclassified"
+		}
+		a.errors[class]++
+		return
+	}
+
+	a.ok++
+	// Token sums use successful records only: a failed request's counts
+	// are partial or missing (no usage chunk), and METRICS.md pairs
+	// throughput with successful requests.
+	a.input += r.InputTokens
+	a.output += r.OutputTokens
+	if r.CachedTokens != nil {
+		a.cached += *r.CachedTokens
+		a.cachedSeen = true
+	}
+	if r.TokensSource == bench.TokensFromEstimate {
+		a.estimated++
+	}
+
+	a.e2e = appendFinite(a.e2e, r.E2EMS)
+	if r.TTFTMS != nil {
+		a.ttft = appendFinite(a.ttft, *r.TTFTMS)
+		a.ttftSched = appendFinite(a.ttftSched, r.TStartMS+*r.TTFTMS-r.TSchedMS)
+	}
+	if r.TPOTMS != nil {
+		a.tpot = appendFinite(a.tpot, *r.TPOTMS)
+		if *r.TPOTMS > 0 {
+			a.speed = appendFinite(a.speed, 1000 / *r.TPOTMS)
+		}
+	}
+	for _, v := range r.ITLs() {
+		a.itl = appendFinite(a.itl, v)
+	}
+}
+
+// appendFinite drops NaN and ±Inf: JSON records cannot hold them, but one
+// from a buggy in-process producer would poison every statistic.
+func appendFinite(s []float64, v float64) []float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return s
+	}
+	return append(s, v)
+}
+
+// Close computes the Summary. The Aggregator stays usable: more records may
+// be added and Close called again.
+func (a *Aggregator) Close() *Summary {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+
+	s := &Summary{
+		Requests: Requests{
+			Total:          a.total,
+			OK:             a.ok,
+			Failed:         a.total - a.ok,
+			WarmupExcluded: a.warmup,
+			Errors:         make(map[string]int, len(a.errors)),
+		},
+		Tokens: Tokens{Input: a.input, Output: a.output, EstimatedRecords: a.estimated},
+	}
+	for k, v := range a.errors {
+		s.Requests.Errors[k] = v
+	}
+	if a.cachedSeen {
+		c := a.cached
+		s.Tokens.Cached = &c
+	}
+	if a.total > 0 {
+		s.WindowS = finite((a.maxDone - a.minStart) / 1000)
+	}
+	s.Throughput = Throughput{
+		RequestsPerS:     perSecond(float64(a.ok), s.WindowS),
+		InputTokensPerS:  perSecond(float64(a.input), s.WindowS),
+		OutputTokensPerS: perSecond(float64(a.output), s.WindowS),
+		TotalTokensPerS:  perSecond(float64(a.input+a.output), s.WindowS),
+	}
+	// sumE2E is in ms, the window in s.
+	s.ConcurrencyAchieved = perSecond(a.sumE2E/1000, s.WindowS)
+
+	s.TTFTMS = newDistribution(a.ttft)
+	s.TTFTSchedMS = newDistribution(a.ttftSched)
+	s.TPOTMS = newDistribution(a.tpot)
+	s.ITLMS = newDistribution(a.itl)
+	s.E2EMS = newDistribution(a.e2e)
+	s.ScheduleLagMS = newDistribution(a.lag)
+	s.OutputSpeed = newDistribution(a.speed)
+	return s
+}
+
+// perSecond is x / windowS, or 0 for an empty window: a run of zero length
+// has no rate, and JSON cannot carry the Inf or NaN a division would give.
+func perSecond(x, windowS float64) float64 {
+	if windowS <= 0 {
+		return 0
+	}
+	return finite(x / windowS)
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// Summarize rebuilds the Summary of a run from DIR/requests.jsonl alone. A
+// torn last line (a crash mid-write) is skipped and returned as a warning.
+func Summarize(dir string) (*Summary, []bench.Warning, error) {
+	a := NewAggregator()
+	warns, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), a.Write)
+	if err != nil {
+		return nil, warns, fmt.Errorf("report: %w", err)
+	}
+	return a.Close(), warns, nil
+}

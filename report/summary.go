@@ -1,0 +1,86 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Summary is the statistics of one run, built by Aggregator.Close. Its JSON
+// form is summary.json: snake_case, stable field names, units in the names.
+// Distribution fields are nil (and absent from JSON) when the metric has no
+// samples, for example latencies of a run where every request failed.
+type Summary struct {
+	Requests Requests `json:"requests"`
+	// WindowS is the measurement window [min t_start, max t_done] over
+	// measured records, in seconds; 0 when there are none.
+	WindowS    float64    `json:"window_s"`
+	Tokens     Tokens     `json:"tokens"`
+	Throughput Throughput `json:"throughput"`
+	// ConcurrencyAchieved is sum E2E / window over all measured requests,
+	// failed ones included since they held a slot too (Little's law).
+	ConcurrencyAchieved float64 `json:"concurrency_achieved"`
+
+	// TTFTMS is t_first - t_start of successful requests.
+	TTFTMS *Distribution `json:"ttft_ms,omitempty"`
+	// TTFTSchedMS is t_first - t_sched of successful requests: free of
+	// coordinated omission in open loop.
+	TTFTSchedMS *Distribution `json:"ttft_sched_ms,omitempty"`
+	// TPOTMS is (E2E - TTFT) / (output_tokens - 1) of successful requests
+	// with at least two output tokens.
+	TPOTMS *Distribution `json:"tpot_ms,omitempty"`
+	// ITLMS holds every inter-event gap of every successful request.
+	ITLMS *Distribution `json:"itl_ms,omitempty"`
+	// E2EMS is t_done - t_start of successful requests.
+	E2EMS *Distribution `json:"e2e_ms,omitempty"`
+	// ScheduleLagMS is t_start - t_sched of all measured requests, failed
+	// ones included: it measures the client, not the server.
+	ScheduleLagMS *Distribution `json:"schedule_lag_ms,omitempty"`
+	// OutputSpeed is 1000 / TPOT per successful request, in tokens/s.
+	OutputSpeed *Distribution `json:"output_speed_tokens_per_s,omitempty"`
+}
+
+// Requests counts measured (non-warm-up) records.
+type Requests struct {
+	Total  int `json:"total"`
+	OK     int `json:"ok"`
+	Failed int `json:"failed"`
+	// WarmupExcluded counts warm-up records, which count nowhere else.
+	WarmupExcluded int `json:"warmup_excluded"`
+	// Errors counts failed records by error class; always present, {} when
+	// none failed. A failed record without a class counts as "unclassified".
+	Errors map[string]int `json:"errors"`
+}
+
+// Tokens sums the token counts of successful measured requests.
+type Tokens struct {
+	Input  int `json:"input"`
+	Output int `json:"output"`
+	// Cached is the sum of cached_tokens over the records that report it;
+	// nil when none does (the server does not report prefix-cache hits).
+	Cached *int `json:"cached,omitempty"`
+	// EstimatedRecords counts the summed records whose counts come from the
+	// local tokenizer rather than the server's usage.
+	EstimatedRecords int `json:"estimated_records"`
+}
+
+// Throughput is per second of the measurement window; all 0 when the window is.
+type Throughput struct {
+	RequestsPerS     float64 `json:"requests_per_s"`
+	InputTokensPerS  float64 `json:"input_tokens_per_s"`
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	TotalTokensPerS  float64 `json:"total_tokens_per_s"`
+}
+
+// WriteJSON writes s as indented JSON, the content of summary.json.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encode summary: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("report: write summary: %w", err)
+	}
+	return nil
+}

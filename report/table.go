@@ -1,0 +1,119 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// latencyRow names one distribution in the terminal table, with its unit.
+type latencyRow struct {
+	name     string
+	d        *Distribution
+	decimals int
+}
+
+// rows lists the distributions in table order; nil ones are skipped.
+func (s *Summary) rows() []latencyRow {
+	return []latencyRow{
+		{"TTFT (ms)", s.TTFTMS, 2},
+		{"TTFT from schedule (ms)", s.TTFTSchedMS, 2},
+		{"TPOT (ms)", s.TPOTMS, 2},
+		{"ITL (ms)", s.ITLMS, 2},
+		{"E2E (ms)", s.E2EMS, 2},
+		{"Schedule lag (ms)", s.ScheduleLagMS, 3}, // healthy is well under 1 ms
+		{"Output speed (tok/s)", s.OutputSpeed, 1},
+	}
+}
+
+// WriteTable writes a human summary for the terminal: a header block of
+// counts and rates, then one latency row per distribution that has samples.
+// The output is plain ASCII with no colour, so it is stable in golden files
+// and in logs.
+func (s *Summary) WriteTable(w io.Writer) error {
+	var b bytes.Buffer
+	s.writeHeader(&b)
+	b.WriteByte('\n')
+	if err := s.writeLatencies(&b); err != nil {
+		return fmt.Errorf("report: render table: %w", err)
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("report: write table: %w", err)
+	}
+	return nil
+}
+
+func (s *Summary) writeHeader(b *bytes.Buffer) {
+	r := s.Requests
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(b, "%-13s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	req := fmt.Sprintf("%d total, %d ok, %d failed", r.Total, r.OK, r.Failed)
+	if len(r.Errors) > 0 {
+		classes := make([]string, 0, len(r.Errors))
+		for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
+			classes = append(classes, fmt.Sprintf("%s %d", k, r.Errors[k]))
+		}
+		req += " (" + strings.Join(classes, ", ") + ")"
+	}
+	line("Requests", "%s", req)
+	if r.WarmupExcluded > 0 {
+		line("Warm-up", "%d excluded", r.WarmupExcluded)
+	}
+	line("Window", "%.2f s", s.WindowS)
+	t := s.Throughput
+	line("Throughput", "%.2f req/s, input %.1f tok/s, output %.1f tok/s, total %.1f tok/s",
+		t.RequestsPerS, t.InputTokensPerS, t.OutputTokensPerS, t.TotalTokensPerS)
+	line("Concurrency", "%.2f achieved (sum E2E / window)", s.ConcurrencyAchieved)
+	tok := fmt.Sprintf("input %d, output %d", s.Tokens.Input, s.Tokens.Output)
+	if s.Tokens.Cached != nil {
+		tok += fmt.Sprintf(", cached %d", *s.Tokens.Cached)
+	}
+	if s.Tokens.EstimatedRecords > 0 {
+		tok += fmt.Sprintf(" (estimated locally for %d of %d ok requests: no server usage)",
+			s.Tokens.EstimatedRecords, s.Requests.OK)
+	}
+	line("Tokens", "%s", tok)
+}
+
+func (s *Summary) writeLatencies(b *bytes.Buffer) error {
+	var rows []latencyRow
+	for _, r := range s.rows() {
+		if r.d != nil {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		b.WriteString("No latency samples.\n")
+		return nil
+	}
+	table := tablewriter.NewTable(b,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Symbols: tw.NewSymbols(tw.StyleASCII),
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoFormat(tw.Off),
+		tablewriter.WithAlignment(tw.Alignment{
+			tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight,
+			tw.AlignRight, tw.AlignRight, tw.AlignRight,
+		}),
+	)
+	table.Header("Metric", "count", "mean", "p50", "p90", "p99", "max")
+	for _, r := range rows {
+		f := func(v float64) string { return strconv.FormatFloat(v, 'f', r.decimals, 64) }
+		d := r.d
+		if err := table.Append(r.name, strconv.Itoa(d.Count),
+			f(d.Mean), f(d.P50), f(d.P90), f(d.P99), f(d.Max)); err != nil {
+			return err
+		}
+	}
+	return table.Render()
+}

@@ -1,0 +1,77 @@
+package sim
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/tokenbench/tokenbench/workloads"
+)
+
+// Finish reasons, as the OpenAI API and vLLM name them.
+const (
+	reasonStop   = "stop"
+	reasonLength = "length"
+	reasonAbort  = "abort" // metrics only: the client went away
+)
+
+// Natural output lengths (when the request does not force its length) are
+// lognormal: a median of 200 tokens, a long tail of long answers.
+const (
+	naturalMedianTokens = 200
+	naturalSigma        = 0.8
+)
+
+// answer is the deterministic plan of one response: how many tokens, why it
+// stops and which words it says. It depends only on the engine's seed and the
+// request body, so the same request always gets the same answer.
+type answer struct {
+	key    uint64
+	tokens int
+	reason string
+}
+
+// planAnswer decides the answer to body. maxTokens is the effective cap
+// (at least 1), minTokens the vLLM min_tokens (0 when absent) and ignoreEOS
+// the vLLM ignore_eos extension, which forces exactly maxTokens tokens.
+func planAnswer(seed uint64, body []byte, maxTokens, minTokens int, ignoreEOS bool) answer {
+	h := fnv.New64a()
+	h.Write(body)
+	bodyHash := h.Sum64()
+	rng := rand.New(rand.NewPCG(seed, bodyHash))
+	a := answer{key: rng.Uint64(), tokens: maxTokens, reason: reasonLength}
+	if ignoreEOS {
+		return a
+	}
+	natural := math.Exp(math.Log(naturalMedianTokens) + naturalSigma*rng.NormFloat64())
+	n := max(int(math.Round(natural)), minTokens, 1)
+	if n < maxTokens {
+		a.tokens, a.reason = n, reasonStop
+	}
+	return a
+}
+
+// word returns the i-th output token (from 0): a word of workloads.Words with
+// its leading space, so that each one counts as exactly one token.
+func (a answer) word(i int) string {
+	w := workloads.Words[splitmix64(a.key+uint64(i)*0x9e3779b97f4a7c15)%uint64(len(workloads.Words))]
+	return " " + w
+}
+
+// text returns the whole output.
+func (a answer) text() string {
+	var b strings.Builder
+	for i := range a.tokens {
+		b.WriteString(a.word(i))
+	}
+	return b.String()
+}
+
+// splitmix64 is a bijective 64-bit mixer (Steele, Lea and Flood, 2014).
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}

@@ -1,0 +1,68 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// shutdownGrace is how long stop waits for handlers to write their last bytes.
+const shutdownGrace = 2 * time.Second
+
+// Start runs an Engine for cfg behind an HTTP server listening on addr (for
+// example "127.0.0.1:0"). It serves until ctx is done or stop is called, and
+// returns the base URL of the API, such as "http://127.0.0.1:PORT/v1".
+// stop ends streams in flight, closes the server and is idempotent.
+func Start(ctx context.Context, addr string, cfg Config) (baseURL string, stop func() error, err error) {
+	e, err := New(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		e.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() {
+			e.Close()
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				stopErr = errors.Join(err, srv.Close())
+			}
+			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+				stopErr = errors.Join(stopErr, err)
+			}
+		})
+		return stopErr
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+		case <-e.done:
+		}
+	}()
+	return "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
+}
+
+// loopbackAddr names a listening address as a client can dial it: a wildcard
+// host (":0", "[::]:0", which are dual-stack) becomes 127.0.0.1.
+func loopbackAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}

@@ -1,0 +1,12 @@
+// Package workloads decides what tokenbench sends and when.
+//
+// In: flags or scenario settings (token lengths, seeds, rates). Out: a Source
+// of Items, each an API-neutral Request with an optional intended start offset,
+// and an Arrival process that paces Items that carry no offset of their own.
+//
+// workloads is a leaf: it imports nothing else of tokenbench, so a Source can
+// be tested, inspected and converted without sending a request. Everything
+// here is deterministic for a seed and pure with respect to time: arrival
+// processes are functions of elapsed time and requests sent, never of the
+// wall clock, so they are tested without sleeping.
+package workloads
