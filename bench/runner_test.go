@@ -53,7 +53,12 @@ type collect struct {
 	recs []Record
 }
 
-func (c *collect) Write(r Record) error { c.mu.Lock(); c.recs = append(c.recs, r); c.mu.Unlock(); return nil }
+func (c *collect) Write(r Record) error {
+	c.mu.Lock()
+	c.recs = append(c.recs, r)
+	c.mu.Unlock()
+	return nil
+}
 
 // listSource yields items from a slice, then ErrExhausted (or err).
 type listSource struct {

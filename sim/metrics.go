@@ -27,7 +27,7 @@ func newCollector(e *Engine) *collector {
 		kv:         desc("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage."),
 		prompt:     desc("vllm:prompt_tokens_total", "Number of prefill tokens processed."),
 		generation: desc("vllm:generation_tokens_total", "Number of generation tokens processed."),
-		ok:         desc("vllm:request_success_total", "Count of successfully processed requests.", "finished_reason"),
+		ok:         desc("vllm:request_success_total", "Count of finished requests by finish reason (abort: the client went away).", "finished_reason"),
 	}
 }
 

@@ -38,8 +38,16 @@ type choice struct {
 	Text         *string  `json:"text,omitempty"`
 	Logprobs     any      `json:"logprobs"`
 	FinishReason *string  `json:"finish_reason"`
-	StopReason   any      `json:"stop_reason"`
+	StopReason   *null    `json:"stop_reason,omitempty"`
 }
+
+// null marshals as JSON null; a nil *null field with omitempty is left out.
+// vLLM writes "stop_reason": null on completions chunks, on the last chat
+// chunk and on whole responses, and leaves it out of other chat chunks.
+type null struct{}
+
+// MarshalJSON implements json.Marshaler.
+func (*null) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
 
 type body struct {
 	ID      string   `json:"id"`
@@ -72,13 +80,13 @@ func (r *response) usage() *usage {
 func (r *response) chunk(i int) body {
 	c := choice{}
 	if i == r.ans.tokens-1 {
-		c.FinishReason = &r.ans.reason
+		c.FinishReason, c.StopReason = &r.ans.reason, &null{}
 	}
 	word := r.ans.word(i)
 	if r.req.api == chatAPI {
 		c.Delta = &message{Content: word}
 	} else {
-		c.Text = &word
+		c.Text, c.StopReason = &word, &null{}
 	}
 	return r.body(c)
 }
@@ -124,10 +132,12 @@ func (e *Engine) writeWhole(w http.ResponseWriter, r *http.Request, resp *respon
 	for have := 0; have < resp.ans.tokens; {
 		var ok bool
 		if have, ok = e.await(r.Context(), id, st, have); !ok {
+			// The client is gone, or the engine closed: tell it so.
+			writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableError", msg: errClosed.Error()})
 			return
 		}
 	}
-	c := choice{FinishReason: &resp.ans.reason}
+	c := choice{FinishReason: &resp.ans.reason, StopReason: &null{}}
 	text := resp.ans.text()
 	if resp.req.api == chatAPI {
 		c.Message = &message{Role: "assistant", Content: text}

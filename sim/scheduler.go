@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -13,7 +14,7 @@ type seqID uint64
 type sequence struct {
 	id        seqID
 	prompt    int // prompt tokens, as reported in usage
-	work      int // prompt tokens to prefill: at least 1, an empty prompt still runs a step
+	toPrefill int // at least 1: an empty prompt still runs a step
 	output    int // tokens to generate
 	reason    string
 	prefilled int
@@ -23,7 +24,7 @@ type sequence struct {
 
 // kvNeed is the KV cache a sequence reserves on admission: its whole final
 // length, so a running sequence never has to be preempted.
-func (s *sequence) kvNeed() int { return s.work + s.output }
+func (s *sequence) kvNeed() int { return s.toPrefill + s.output }
 
 // emit says that a sequence produced its n-th token (counting from 1) at the
 // end of a step; done marks its last one.
@@ -77,7 +78,7 @@ func (s *scheduler) add(prompt, output int, reason string) (seqID, error) {
 	if prompt < 0 || output < 1 {
 		return 0, fmt.Errorf("sim: sequence needs a prompt of 0 or more tokens and 1 or more output tokens, got %d and %d", prompt, output)
 	}
-	seq := &sequence{prompt: prompt, work: max(prompt, 1), output: output, reason: reason}
+	seq := &sequence{prompt: prompt, toPrefill: max(prompt, 1), output: output, reason: reason}
 	if seq.kvNeed() > s.cfg.KVCapacityTokens {
 		return 0, fmt.Errorf("sim: sequence of %d tokens exceeds the KV cache of %d tokens", seq.kvNeed(), s.cfg.KVCapacityTokens)
 	}
@@ -131,22 +132,22 @@ func (s *scheduler) plan() (step, bool) {
 	var st step
 	budget := s.cfg.TokenBudget
 	for _, seq := range s.running {
-		if seq.prefilled == seq.work {
+		if seq.prefilled == seq.toPrefill {
 			st.decodeSeqs++
-			st.contextTokens += seq.work + seq.generated
+			st.contextTokens += seq.toPrefill + seq.generated
 			st.work = append(st.work, work{seq: seq})
 			budget--
 		}
 	}
 	prefill := func(seq *sequence) {
-		n := min(seq.work-seq.prefilled, budget)
+		n := min(seq.toPrefill-seq.prefilled, budget)
 		budget -= n
 		st.prefillTokens += n
 		st.contextTokens += seq.prefilled + n
 		st.work = append(st.work, work{seq: seq, chunk: n})
 	}
 	for _, seq := range s.running {
-		if seq.prefilled < seq.work && budget > 0 {
+		if seq.prefilled < seq.toPrefill && budget > 0 {
 			prefill(seq)
 		}
 	}
@@ -179,7 +180,7 @@ func (s *scheduler) commit(st *step) {
 		}
 		if w.chunk > 0 {
 			seq.prefilled += w.chunk
-			if seq.prefilled < seq.work {
+			if seq.prefilled < seq.toPrefill {
 				continue
 			}
 			s.promptTokens += uint64(seq.prompt)
@@ -214,16 +215,12 @@ func (s *scheduler) stats() stats {
 	for _, seq := range s.running {
 		held += seq.prefilled + seq.generated
 	}
-	fin := make(map[string]uint64, len(s.finished))
-	for k, v := range s.finished {
-		fin[k] = v
-	}
 	return stats{
 		running:          len(s.running),
 		waiting:          len(s.waiting),
 		kvUsage:          float64(held) / float64(s.cfg.KVCapacityTokens),
 		promptTokens:     s.promptTokens,
 		generationTokens: s.generationTokens,
-		finished:         fin,
+		finished:         maps.Clone(s.finished),
 	}
 }
