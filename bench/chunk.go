@@ -30,6 +30,13 @@ type chunkChoice struct {
 	} `json:"delta"`
 	Text         string `json:"text"` // completions API
 	FinishReason string `json:"finish_reason"`
+	// Logprobs lists one entry per token of the event when the request
+	// asked for logprobs: chat puts them in content, completions in tokens.
+	// Only their number is needed, so the entries decode to nothing.
+	Logprobs *struct {
+		Content []struct{} `json:"content"`
+		Tokens  []struct{} `json:"tokens"`
+	} `json:"logprobs"`
 }
 
 type toolCallDelta struct {
@@ -65,6 +72,20 @@ func (c *chunk) tokenBearing() bool {
 		}
 	}
 	return false
+}
+
+// loggedTokens returns the number of tokens the event's logprobs list, or
+// -1 when a token-bearing choice has none (the count is then unknown).
+func (c *chunk) loggedTokens() int {
+	n := 0
+	for i := range c.Choices {
+		lp := c.Choices[i].Logprobs
+		if lp == nil || len(lp.Content)+len(lp.Tokens) == 0 {
+			return -1
+		}
+		n += len(lp.Content) + len(lp.Tokens)
+	}
+	return n
 }
 
 // inBandError describes an error object sent inside a 2xx stream, and the

@@ -35,6 +35,9 @@ type Target struct {
 	Timeout time.Duration
 	// Extra body fields added to every request (engine extensions).
 	Extra map[string]any
+	// Logprobs asks for the sampled tokens' log-probabilities, which list
+	// every token of an event, so tokens per event are exact.
+	Logprobs bool
 }
 
 // Client sends one request and measures it. It knows nothing of scheduling.
@@ -126,6 +129,13 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		extra["ignore_eos"] = true
 		extra["min_tokens"] = req.MaxTokens
 	}
+	if c.target.Logprobs {
+		if c.target.API == APICompletions {
+			extra["logprobs"] = 1 // the completions API takes a count
+		} else {
+			extra["logprobs"] = true
+		}
+	}
 	for k, x := range c.target.Extra {
 		extra[k] = x
 	}
@@ -140,7 +150,7 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		return nil, err
 	}
 	for k, x := range extra {
-		if _, set := m[k]; set && k != "ignore_eos" && k != "min_tokens" {
+		if _, set := m[k]; set && k != "ignore_eos" && k != "min_tokens" && k != "logprobs" {
 			continue // extras never override what bench itself sets
 		}
 		raw, err := json.Marshal(x)

@@ -274,3 +274,30 @@ func TestClientAssemblesToolCalls(t *testing.T) {
 		t.Errorf("call 1 = %+v", c)
 	}
 }
+
+func TestClientCountsTokensPerEventFromLogprobs(t *testing.T) {
+	lp := func(content string, n int) string {
+		entries := make([]string, n)
+		for k := range entries {
+			entries[k] = `{"token":"x","logprob":-0.1,"bytes":[120],"top_logprobs":[]}`
+		}
+		return `{"id":"s","choices":[{"delta":{"content":"` + content + `"},"logprobs":{"content":[` + strings.Join(entries, ",") + `]}}]}`
+	}
+	tests := []struct {
+		name   string
+		events []string
+		want   []int
+	}{
+		{"multi-token events (speculative decoding)", []string{lp("ab", 2), lp("cde", 3), lp("f", 1)}, []int{2, 3, 1}},
+		{"one event without logprobs makes the count unknown", []string{lp("ab", 2), evTok("c")}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &scriptedTransport{pieces: []piece{{ms: 3, data: sse(append(tt.events, evFin, "[DONE]")...)}}}
+			rec, _ := runScript(t, "", st, workloads.Request{Prompt: "p"})
+			if !rec.OK || !reflect.DeepEqual(rec.EventTokens, tt.want) {
+				t.Errorf("ok=%v event_tokens %v, want %v", rec.OK, rec.EventTokens, tt.want)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ type measurement struct {
 	usage          *usage
 	reply          replyBuilder
 	tokenEvents    int
+	inexactEvents  bool // an event did not list its tokens
 	gotConn        time.Time
 	wroteRequest   time.Time
 	firstByte      time.Time
@@ -134,6 +135,13 @@ func (c *Client) observe(m *measurement, ch *chunk, at time.Time) {
 		}
 		m.tokenEvents++
 		m.rec.EventsMS = append(m.rec.EventsMS, Ms(at.Sub(m.start)))
+		if !m.inexactEvents {
+			if n := ch.loggedTokens(); n > 0 {
+				m.rec.EventTokens = append(m.rec.EventTokens, n)
+			} else {
+				m.inexactEvents, m.rec.EventTokens = true, nil
+			}
+		}
 		m.reply.add(ch)
 	}
 	for i := range ch.Choices {

@@ -51,6 +51,10 @@ type Record struct {
 	TPOTMS *float64 `json:"tpot_ms"`
 	// EventsMS are arrival offsets of token-bearing events from t_start.
 	EventsMS []float64 `json:"events_ms"`
+	// EventTokens are the tokens each token-bearing event carried, in the
+	// order of EventsMS, when every event listed them (requests sent with
+	// logprobs); absent otherwise.
+	EventTokens []int `json:"event_tokens,omitempty"`
 	// DoneMarker is true when the stream ended with data: [DONE]; false means
 	// t_done is the end of the body (or the failure).
 	DoneMarker bool `json:"done_marker"`

@@ -28,6 +28,10 @@ type Load struct {
 	// Duration stops issuing after this long from the start of the
 	// measured phase (0: no limit). Requests in flight then finish.
 	Duration time.Duration
+	// RampUp, in a closed loop, opens the concurrency slots one by one,
+	// evenly over this long, from 1 to Concurrency. (An open loop ramps its
+	// rate instead: see workloads.Ramp.)
+	RampUp time.Duration
 	// Warmup requests are sent first, closed loop, and marked warmup.
 	Warmup int
 	// Grace is how long requests in flight may finish after the run's
@@ -124,6 +128,7 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	r.wg.Wait()
 	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now()}
 	if srcErr == nil {
+		r.rampSlots(ctx)
 		srcErr = r.measure(ctx, out.PhaseStart)
 	}
 	r.wg.Wait()
@@ -133,6 +138,31 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return out, errors.Join(srcErr, r.failErr)
+}
+
+// rampSlots holds back all closed-loop slots but one and releases them at
+// even intervals over RampUp.
+func (r *runner) rampSlots(ctx context.Context) {
+	n := r.load.Concurrency
+	if r.load.Arrival != nil || r.load.RampUp <= 0 || n < 2 {
+		return
+	}
+	for k := 1; k < n; k++ {
+		r.slots <- struct{}{}
+	}
+	step := r.load.RampUp / time.Duration(n-1)
+	go func() {
+		t := time.NewTicker(step)
+		defer t.Stop()
+		for k := 1; k < n; k++ {
+			select {
+			case <-t.C:
+				<-r.slots
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 }
 
 func (r *runner) warmup(ctx context.Context) error {

@@ -285,3 +285,31 @@ func TestRunReportsSourceAndSinkErrors(t *testing.T) {
 		t.Error("closed loop without concurrency: want an error")
 	}
 }
+
+func TestRunClosedLoopRampUp(t *testing.T) {
+	d := &fakeDoer{hold: 2 * time.Millisecond}
+	var out collect
+	o, err := Run(context.Background(), Load{Concurrency: 8, RampUp: 80 * time.Millisecond, Duration: 200 * time.Millisecond}, synth(t), d, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Early on only one slot is open: the requests that started in the
+	// first 10 ms of the phase (before the second slot opens) ran one at a
+	// time, so they cannot overlap.
+	phase := Ms(o.PhaseStart.Sub(o.Epoch))
+	var early []Record
+	for _, r := range out.recs {
+		if r.TStartMS-phase < 8 {
+			early = append(early, r)
+		}
+	}
+	sort.Slice(early, func(i, j int) bool { return early[i].TStartMS < early[j].TStartMS })
+	for k := 1; k < len(early); k++ {
+		if early[k].TStartMS < early[k-1].TDoneMS() {
+			t.Errorf("requests %s and %s overlapped before the ramp opened a second slot", early[k-1].RequestID, early[k].RequestID)
+		}
+	}
+	if d.maxIn < 4 || d.maxIn > 8 {
+		t.Errorf("at most %d in flight; the ramp should reach about 8", d.maxIn)
+	}
+}
