@@ -28,6 +28,45 @@ type RunInfo struct {
 	Workload any        `json:"workload"`
 	// Engine describes the built-in simulated engine when it was the target.
 	Engine any `json:"engine,omitempty"`
+	// SLO are the per-request bounds goodput was counted against.
+	SLO string `json:"slo,omitempty"`
+}
+
+// WorkloadFile is the name of the file a run writes at its end with what
+// the workload learnt while it was read.
+const WorkloadFile = "workload.json"
+
+// WorkloadInfo is workload.json.
+type WorkloadInfo struct {
+	// IntendedPrefixReuse is the share of prompt tokens the workload meant
+	// to be served from a prefix cache, over the requests it handed out.
+	IntendedPrefixReuse *float64 `json:"intended_prefix_reuse,omitempty"`
+	// Requests is how many requests (turns included) it handed out.
+	Requests int `json:"requests"`
+	// File describes the input file, when the workload read one.
+	File any `json:"file,omitempty"`
+}
+
+// WriteWorkloadInfo writes workload.json into dir.
+func WriteWorkloadInfo(dir string, wi WorkloadInfo) error {
+	b, err := json.MarshalIndent(wi, "", "  ")
+	if err != nil {
+		return fmt.Errorf("bench: %s: %w", WorkloadFile, err)
+	}
+	return WriteFileAtomic(dir+"/"+WorkloadFile, append(b, '\n'))
+}
+
+// ReadWorkloadInfo reads workload.json from dir.
+func ReadWorkloadInfo(dir string) (WorkloadInfo, error) {
+	var wi WorkloadInfo
+	b, err := os.ReadFile(dir + "/" + WorkloadFile)
+	if err != nil {
+		return wi, err
+	}
+	if err := json.Unmarshal(b, &wi); err != nil {
+		return wi, fmt.Errorf("%s/%s: %w", dir, WorkloadFile, err)
+	}
+	return wi, nil
 }
 
 // TargetInfo is the public part of a Target.

@@ -39,6 +39,12 @@ type Load struct {
 	Grace time.Duration
 	// Abort, when closed, cancels requests in flight at once (second Ctrl-C).
 	Abort <-chan struct{}
+	// WarmupSource, when set, supplies the warm-up requests, so that they
+	// do not consume the measured stream (a trace keeps its first items).
+	WarmupSource workloads.Source
+	// Epoch is the run's start, the origin of every t_*_ms offset; zero
+	// means when Run starts. Engine scrapes share it.
+	Epoch time.Time
 }
 
 // Validate reports a Load that cannot run.
@@ -94,7 +100,10 @@ type runner struct {
 }
 
 func (r *runner) run(parent context.Context) (Outcome, error) {
-	r.epoch = time.Now()
+	r.epoch = r.load.Epoch
+	if r.epoch.IsZero() {
+		r.epoch = time.Now()
+	}
 	ctx, stop := context.WithCancel(parent)
 	defer stop()
 	r.stop = stop
@@ -170,8 +179,12 @@ func (r *runner) warmup(ctx context.Context) error {
 	if slots == nil {
 		slots = make(chan struct{}, 1)
 	}
+	src := r.src
+	if r.load.WarmupSource != nil {
+		src = r.load.WarmupSource
+	}
 	for i := 1; i <= r.load.Warmup; i++ {
-		it, err := r.src.Next()
+		it, err := src.Next()
 		if err != nil {
 			return sourceErr(err)
 		}

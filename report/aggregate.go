@@ -1,12 +1,15 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"sync"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/scrape"
 )
 
 // Aggregator accumulates records and builds a Summary at Close, in the
@@ -28,6 +31,15 @@ type Aggregator struct {
 
 	// Raw samples in ms (speed in tokens/s); sorted once, at Close.
 	ttft, ttftSched, tpot, itl, e2e, lag, speed []float64
+
+	// goodput counts the records that met the SLO (goodput.go).
+	goodput goodputCounter
+	// spec gathers speculative decoding and prefix reuse (engine.go).
+	spec specCollector
+
+	// plots collects what plots need beyond the distributions: per-second
+	// buckets, tokens per event, the first error messages (samples.go).
+	plots sampleCollector
 }
 
 // NewAggregator returns an empty Aggregator.
@@ -62,6 +74,9 @@ func (a *Aggregator) Add(r bench.Record) {
 	}
 	a.total++
 	a.sumE2E += r.E2EMS
+	a.plots.add(&r)
+	a.goodput.add(&r)
+	a.spec.add(&r)
 	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
 	if !r.OK {
 		class := r.ErrorClass
@@ -145,6 +160,8 @@ func (a *Aggregator) Close() *Summary {
 	}
 	// sumE2E is in ms, the window in s.
 	s.ConcurrencyAchieved = perSecond(a.sumE2E/1000, s.WindowS)
+	s.Goodput = a.goodput.close(a.total, s.WindowS)
+	s.Engine, s.hiddenEvents = a.spec.close()
 
 	s.TTFTMS = newDistribution(a.ttft)
 	s.TTFTSchedMS = newDistribution(a.ttftSched)
@@ -153,6 +170,8 @@ func (a *Aggregator) Close() *Summary {
 	s.E2EMS = newDistribution(a.e2e)
 	s.ScheduleLagMS = newDistribution(a.lag)
 	s.OutputSpeed = newDistribution(a.speed)
+	// After newDistribution: the samples are sorted now.
+	s.samples = a.plots.close(a.ttft, a.tpot, a.itl, a.e2e)
 	return s
 }
 
@@ -172,13 +191,41 @@ func finite(x float64) float64 {
 	return x
 }
 
-// Summarize rebuilds the Summary of a run from DIR/requests.jsonl alone. A
-// torn last line (a crash mid-write) is skipped and returned as a warning.
+// Summarize rebuilds the Summary of a run from its directory alone: the
+// records of DIR/requests.jsonl, counted against the SLO that run.json
+// names, plus the engine's scrapes (metrics.jsonl) and the workload's
+// intended prefix reuse (workload.json) when the run left them. A torn last
+// line (a crash mid-write) is skipped and returned as a warning.
 func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	a := NewAggregator()
+	if ri, err := bench.ReadRunInfo(dir); err == nil && ri.SLO != "" {
+		slo, err := ParseSLO(ri.SLO)
+		if err != nil {
+			return nil, nil, fmt.Errorf("report: %s/%s: slo: %w", dir, bench.RunFile, err)
+		}
+		a.SetSLO(slo)
+	}
 	warns, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), a.Write)
 	if err != nil {
 		return nil, warns, fmt.Errorf("report: %w", err)
 	}
-	return a.Close(), warns, nil
+	s := a.Close()
+	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
+	switch {
+	case err == nil:
+		for _, w := range sw {
+			warns = append(warns, bench.Warning{Line: w.Line, Msg: scrape.MetricsFile + ": " + w.Msg})
+		}
+		if es := scrape.Summarize(samples); es.Name != "" {
+			s.SetEngineMetrics(es)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		// The records are the run; unreadable scrapes only lose the
+		// engine section, and say so.
+		warns = append(warns, bench.Warning{Msg: fmt.Sprintf("engine section left out: %v", err)})
+	}
+	if wi, err := bench.ReadWorkloadInfo(dir); err == nil && wi.IntendedPrefixReuse != nil {
+		s.SetIntendedPrefixReuse(*wi.IntendedPrefixReuse)
+	}
+	return s, warns, nil
 }

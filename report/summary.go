@@ -38,6 +38,26 @@ type Summary struct {
 	ScheduleLagMS *Distribution `json:"schedule_lag_ms,omitempty"`
 	// OutputSpeed is 1000 / TPOT per successful request, in tokens/s.
 	OutputSpeed *Distribution `json:"output_speed_tokens_per_s,omitempty"`
+
+	// Goodput is present when the run was given SLOs (--slo).
+	Goodput *Goodput `json:"goodput,omitempty"`
+
+	// Engine is what the engine did: its scraped metrics, speculative
+	// decoding from every source, prefix reuse (engine.go).
+	Engine *Engine `json:"engine,omitempty"`
+	// hiddenEvents is the events source of a run that showed no sign of
+	// speculation; SetEngineMetrics shows it if the engine reports drafts.
+	hiddenEvents *SpecFigures
+
+	// Source says where an imported summary came from (vLLM, AIPerf) and
+	// which of the fields above that format cannot give; nil for a run of
+	// ours, so summary.json of our own runs does not carry it.
+	Source *Provenance `json:"source,omitempty"`
+
+	// samples keeps the sorted samples and per-second buckets behind the
+	// distributions, for plots (CDFs, histograms, time series). It is nil
+	// for a Summary read back from summary.json: plots need the records.
+	samples *runSamples
 }
 
 // Requests counts measured (non-warm-up) records.

@@ -84,5 +84,12 @@ func openSynthetic(s Spec) (Source, error) {
 	if s.Path != "" {
 		return nil, fmt.Errorf("workloads: synthetic takes no file (got %q)", s.Path)
 	}
-	return syn.NewSource()
+	src, err := syn.NewSource()
+	if err != nil {
+		return nil, err
+	}
+	if s.PrefixTokens < 0 || (s.PrefixTokens > 0 && s.PrefixGroups < 1) {
+		return nil, fmt.Errorf("workloads: prefix tokens must be >= 0 and prefix groups >= 1 (got %d and %d)", s.PrefixTokens, s.PrefixGroups)
+	}
+	return WithSharedPrefix(src, s.PrefixTokens, s.PrefixGroups, s.Seed), nil
 }

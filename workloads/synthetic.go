@@ -17,6 +17,13 @@ type Synthetic struct {
 	// (max_tokens plus ignore_eos and min_tokens where the engine takes them).
 	ForceLength bool   `json:"force_length" yaml:"force_length"`
 	Seed        uint64 `json:"seed" yaml:"seed"`
+	// Corpus cuts prompts from the built-in natural-text corpus (see
+	// TextOfTokens) instead of stringing random Words together.
+	Corpus bool `json:"corpus,omitempty" yaml:"corpus,omitempty"`
+	// Tokenizer counts prompt lengths. nil keeps the word-based count of
+	// ApproxTokens; set, every prompt is exactly the drawn length under it
+	// (random Words cut to length, or corpus text when Corpus is set).
+	Tokenizer Tokenizer `json:"-" yaml:"-"`
 }
 
 // Default synthetic lengths: a chat-sized prompt and answer.
@@ -43,8 +50,9 @@ func (s Synthetic) Validate() error {
 // NewSource returns an endless Source of synthetic requests. Lengths are
 // drawn from normal distributions (rounded, at least 1 token); prompts are
 // random one-token Words, so two prompts share no prefix beyond chance and
-// ApproxTokens(prompt) is exactly the drawn length. The same seed gives the
-// same sequence.
+// ApproxTokens(prompt) is exactly the drawn length. With a Tokenizer or
+// Corpus, prompts count exactly the drawn length under the Tokenizer (approx
+// when nil). The same seed gives the same sequence.
 func (s Synthetic) NewSource() (Source, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -61,15 +69,8 @@ type synthetic struct {
 func (g *synthetic) Next() (Item, error) {
 	in := g.length(g.spec.InputTokens, g.spec.InputStddev)
 	out := g.length(g.spec.OutputTokens, g.spec.OutputStddev)
-	g.sb.Reset()
-	for i := 0; i < in; i++ {
-		if i > 0 {
-			g.sb.WriteByte(' ')
-		}
-		g.sb.WriteString(Words[g.rng.IntN(len(Words))])
-	}
 	return Item{Request: Request{
-		Prompt:      g.sb.String(),
+		Prompt:      g.prompt(in),
 		MaxTokens:   out,
 		ForceLength: g.spec.ForceLength,
 		InputTokens: in,
@@ -81,4 +82,35 @@ func (g *synthetic) length(mean int, stddev float64) int {
 		return mean
 	}
 	return max(1, int(math.Round(float64(mean)+stddev*g.rng.NormFloat64())))
+}
+
+// prompt returns a prompt of n tokens.
+func (g *synthetic) prompt(n int) string {
+	if g.spec.Corpus {
+		return TextOfTokens(g.spec.Tokenizer, g.rng.Uint64(), n)
+	}
+	g.sb.Reset()
+	g.words(n)
+	if g.spec.Tokenizer == nil {
+		return g.sb.String() // each word is one token by construction
+	}
+	// A BPE tokenizer may split a word (the first one has no space before
+	// it): cut to n tokens, with more words if these fall short.
+	s, _ := fill(g.spec.Tokenizer, g.sb.String(), n, func(sb *strings.Builder, need int, _ bool) {
+		for i := 0; i < need+8; i++ {
+			sb.WriteByte(' ')
+			sb.WriteString(Words[g.rng.IntN(len(Words))])
+		}
+	})
+	return s
+}
+
+// words appends n random Words to g.sb.
+func (g *synthetic) words(n int) {
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			g.sb.WriteByte(' ')
+		}
+		g.sb.WriteString(Words[g.rng.IntN(len(Words))])
+	}
 }

@@ -70,7 +70,8 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(NewCmdRun(f, nil), NewCmdSim(f, nil), NewCmdSummarize(f, nil))
+	root.AddCommand(NewCmdRun(f, nil), NewCmdSim(f, nil), NewCmdSummarize(f, nil), NewCmdCost(f, nil), NewCmdPricing(f, nil),
+		NewCmdReport(f, nil), NewCmdCompare(f, nil))
 	return root
 }
 

@@ -11,33 +11,50 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/scrape"
+	"github.com/tokenbench/tokenbench/report"
 	"github.com/tokenbench/tokenbench/sim"
 	"github.com/tokenbench/tokenbench/workloads"
 )
 
 // RunOptions are the flags of `tokenbench run`.
 type RunOptions struct {
-	URL         string
-	Model       string
-	APIKey      string
-	API         string
-	Headers     []string
-	Timeout     time.Duration
-	ExtraBody   string
-	Concurrency int
-	capSet      bool // --concurrency given explicitly (caps an open loop)
-	Rate        float64
-	Arrival     string
-	Burstiness  float64
-	Requests    int
-	Duration    time.Duration
-	Warmup      int
-	Grace       time.Duration
-	Seed        uint64
-	Synthetic   workloads.Synthetic
-	Out         string
-	Quiet       bool
-	Output      string
+	File            string
+	Name            string
+	URL             string
+	Model           string
+	APIKey          string
+	API             string
+	Headers         []string
+	Timeout         time.Duration
+	ExtraBody       string
+	Concurrency     int
+	capSet          bool // --concurrency given explicitly (caps an open loop)
+	Rate            float64
+	Arrival         string
+	Burstiness      float64
+	Requests        int
+	Duration        time.Duration
+	Warmup          int
+	Grace           time.Duration
+	Seed            uint64
+	Synthetic       workloads.Synthetic
+	Workload        string
+	Spec            workloads.Spec
+	RampUp          time.Duration
+	Logprobs        bool
+	SLO             string
+	slo             report.SLO
+	Sweep           string
+	Search          bool
+	Target          float64
+	SearchSteps     int
+	MetricsURL      string
+	NoMetrics       bool
+	MetricsInterval time.Duration
+	Out             string
+	Quiet           bool
+	Output          string
 }
 
 // Defaults of `tokenbench run`.
@@ -70,6 +87,11 @@ those in flight --grace to finish, writes the summary and exits 130.`,
   tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.File != "" {
+				if err := applyScenarioFile(cmd.Flags(), o.File); err != nil {
+					return err
+				}
+			}
 			o.capSet = cmd.Flags().Changed("concurrency")
 			if o.URL == "" {
 				o.URL = f.Getenv("OPENAI_BASE_URL")
@@ -89,6 +111,8 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVarP(&o.File, "file", "f", "", "scenario file (YAML): settings named like these flags; flags given here win")
+	fl.StringVar(&o.Name, "name", "", "a label for the run in reports (default: the results directory's name)")
 	fl.StringVar(&o.URL, "url", "", "OpenAI base URL, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL, else the built-in engine)")
 	fl.StringVar(&o.Model, "model", "", "model id (default: the first id from GET /models)")
 	fl.StringVar(&o.APIKey, "api-key", "", "bearer token (default $OPENAI_API_KEY); never written anywhere")
@@ -110,6 +134,26 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.IntVar(&o.Synthetic.OutputTokens, "output-tokens", workloads.DefaultOutputTokens, "output length in tokens (mean), sent as max_tokens")
 	fl.Float64Var(&o.Synthetic.OutputStddev, "output-stddev", 0, "standard deviation of the output length")
 	fl.BoolVar(&o.Synthetic.ForceLength, "force-length", true, "force the output length with ignore_eos and min_tokens (turn off for servers that reject them)")
+	fl.StringVar(&o.Workload, "workload", "synthetic", "what to send: KIND[:PATH], KIND one of "+strings.Join(workloads.Kinds(), ", "))
+	fl.IntVar(&o.Spec.PrefixTokens, "prefix-tokens", 0, "synthetic: a shared system prompt of this many tokens")
+	fl.IntVar(&o.Spec.PrefixGroups, "prefix-groups", 1, "synthetic: number of distinct shared prefixes")
+	fl.IntVar(&o.Spec.BlockTokens, "block-tokens", 512, "mooncake: tokens per hash block")
+	fl.Float64Var(&o.Spec.TimeScale, "time-scale", 1, "traces: replay speed (2 = twice as fast)")
+	fl.DurationVar(&o.Spec.TraceStart, "trace-start", 0, "traces: skip this much trace time")
+	fl.DurationVar(&o.Spec.TraceDuration, "trace-duration", 0, "traces: replay only this much trace time (0: all)")
+	fl.StringVar(&o.Spec.BurstGPTModel, "burstgpt-model", "", "burstgpt: keep only rows of this model")
+	fl.StringVar(&o.Spec.History, "history", "recorded", "sessions: history of later turns: recorded (the trace's replies) or live (the model's)")
+	fl.IntVar(&o.Spec.MaxTokens, "max-tokens", 0, "datasets: output cap for requests that give none")
+	fl.DurationVar(&o.RampUp, "ramp-up", 0, "grow the load linearly over this long: closed loop opens slots one by one, open loop ramps the rate")
+	fl.BoolVar(&o.Logprobs, "logprobs", false, "request logprobs, so each event lists its tokens (exact tokens per event)")
+	fl.StringVar(&o.SLO, "slo", "", "per-request SLOs for goodput, e.g. ttft=500ms,tpot=50ms (also itl, e2e)")
+	fl.StringVar(&o.Sweep, "sweep", "", "one sub-run per value, e.g. concurrency=1,2,4,8 or rate=1,2,4")
+	fl.BoolVar(&o.Search, "search-max-goodput", false, "find the highest rate whose SLO attainment stays at --goodput-target (needs --slo)")
+	fl.Float64Var(&o.Target, "goodput-target", 0.9, "SLO attainment the goodput search must keep (0..1)")
+	fl.IntVar(&o.SearchSteps, "search-steps", 5, "bisection steps of the goodput search after the bracketing")
+	fl.StringVar(&o.MetricsURL, "metrics-url", "", "engine metrics to scrape (default: the base URL without /v1, plus /metrics)")
+	fl.BoolVar(&o.NoMetrics, "no-metrics", false, "do not scrape the engine's metrics")
+	fl.DurationVar(&o.MetricsInterval, "metrics-interval", scrape.DefaultInterval, "time between engine metric scrapes")
 	fl.StringVar(&o.Out, "out", "", "results directory (default results/<UTC timestamp>)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
@@ -123,6 +167,9 @@ func (o *RunOptions) validate() error {
 	if o.Output != "table" && o.Output != "json" {
 		return fmt.Errorf("--output must be table or json, got %q", o.Output)
 	}
+	if o.MetricsInterval <= 0 {
+		return fmt.Errorf("--metrics-interval must be positive")
+	}
 	if o.Concurrency < 0 || o.Requests < 0 || o.Warmup < 0 || o.Duration < 0 || o.Rate < 0 || o.Timeout < 0 {
 		return fmt.Errorf("--concurrency, --requests, --warmup, --duration, --rate and --timeout must not be negative")
 	}
@@ -132,11 +179,43 @@ func (o *RunOptions) validate() error {
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err
 	}
+	slo, err := report.ParseSLO(o.SLO)
+	if err != nil {
+		return err
+	}
+	o.slo = slo
+	if o.Search && slo.Empty() {
+		return fmt.Errorf("--search-max-goodput needs --slo")
+	}
+	if o.Search && o.Sweep != "" {
+		return fmt.Errorf("--search-max-goodput and --sweep are two ways of running many sub-runs: choose one")
+	}
+	if !(o.Target > 0 && o.Target <= 1) {
+		return fmt.Errorf("--goodput-target must be in (0, 1], got %v", o.Target)
+	}
+	if o.Sweep != "" {
+		if _, _, err := parseSweep(o.Sweep); err != nil {
+			return err
+		}
+	}
+	o.Spec.Kind, o.Spec.Path = workloads.ParseKind(o.Workload)
+	o.Spec.Seed = o.Seed
 	if _, err := o.extraBody(); err != nil {
 		return err
 	}
 	o.Synthetic.Seed = o.Seed
-	return o.Synthetic.Validate()
+	o.Spec.Synthetic = o.Synthetic
+	known := false
+	for _, k := range workloads.Kinds() {
+		known = known || k == o.Spec.Kind
+	}
+	if !known {
+		return fmt.Errorf("--workload %q: unknown kind (known: %s)", o.Workload, strings.Join(workloads.Kinds(), ", "))
+	}
+	if o.Spec.Kind == "synthetic" {
+		return o.Synthetic.Validate()
+	}
+	return nil
 }
 
 func parseHeaders(hs []string) (http.Header, error) {
@@ -164,7 +243,7 @@ func (o *RunOptions) extraBody() (map[string]any, error) {
 
 // load turns the options into a bench.Load.
 func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
-	l := bench.Load{Concurrency: o.Concurrency, Requests: o.Requests, Duration: o.Duration, Warmup: o.Warmup, Grace: o.Grace}
+	l := bench.Load{Concurrency: o.Concurrency, Requests: o.Requests, Duration: o.Duration, Warmup: o.Warmup, Grace: o.Grace, RampUp: o.RampUp}
 	if l.Requests == 0 && l.Duration == 0 {
 		l.Duration = DefaultDuration
 	}
@@ -175,7 +254,7 @@ func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
 		if err != nil {
 			return l, info, usageError{err}
 		}
-		l.Arrival = a
+		l.Arrival = workloads.Ramp(a, o.RampUp)
 		if !o.capSet {
 			l.Concurrency = 0
 		}

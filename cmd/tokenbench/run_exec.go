@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,101 +15,205 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/scrape"
 	"github.com/tokenbench/tokenbench/report"
 	"github.com/tokenbench/tokenbench/sim"
+	"github.com/tokenbench/tokenbench/workloads"
 )
 
-// runRun executes `tokenbench run`.
+// runEnv is what every sub-run of one `tokenbench run` shares: the target
+// (and the built-in engine when there was no URL), the client, the output.
+type runEnv struct {
+	f       *Factory
+	target  bench.Target
+	builtin bool
+	engine  any
+	client  *bench.Client
+	say     func(format string, a ...any)
+}
+
+// runRun executes `tokenbench run`: one run, a sweep or a goodput search.
 func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
-	say := func(format string, a ...any) {
+	env := &runEnv{f: f, say: func(format string, a ...any) {
 		if !o.Quiet {
 			fmt.Fprintf(f.Err, format+"\n", a...)
 		}
-	}
-	load, loadInfo, err := o.load()
+	}}
+	stop, err := env.prepare(ctx, o)
 	if err != nil {
 		return err
 	}
-	load.Abort = abortChan(ctx)
-	headers, _ := parseHeaders(o.Headers)
-	extra, _ := o.extraBody()
-	target := bench.Target{BaseURL: o.URL, Model: o.Model, API: o.API, APIKey: o.APIKey,
-		Headers: headers, Timeout: o.Timeout, Extra: extra}
-
-	var engine any
-	builtin := target.BaseURL == ""
-	if builtin {
-		cfg := o.simConfig()
-		url, stop, err := sim.Start(context.Background(), "127.0.0.1:0", cfg)
-		if err != nil {
-			return fmt.Errorf("start the built-in engine: %w", err)
-		}
-		defer stop()
-		target.BaseURL, engine = url, cfg
-		say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", cfg.Model, url)
-	}
-	if target.Model == "" {
-		m, err := discoverModel(ctx, target)
-		if err != nil {
-			return err
-		}
-		target.Model = m
-	}
-	client, err := bench.NewClient(target)
-	if err != nil {
-		return err
-	}
-	src, err := o.Synthetic.NewSource()
-	if err != nil {
-		return usageError{err}
-	}
-
+	defer stop()
 	dir := o.Out
 	if dir == "" {
 		dir = filepath.Join("results", time.Now().UTC().Format("20060102T150405Z"))
 	}
-	recFile, err := createResultsDir(dir)
-	if err != nil {
-		return err
+	switch {
+	case o.Sweep != "":
+		return env.sweep(ctx, o, dir)
+	case o.Search:
+		return env.search(ctx, o, dir)
 	}
-	defer recFile.Close()
-	host, _ := os.Hostname()
-	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
-		StartTime: time.Now().UTC(), Target: bench.PublicTarget(target, builtin), Load: loadInfo,
-		Workload: map[string]any{"kind": "synthetic", "synthetic": o.Synthetic}, Engine: engine}
-	if err := bench.WriteRunInfo(dir, info); err != nil {
-		return err
-	}
-	say("tokenbench: %s %s against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), target.BaseURL, target.Model, dir)
-
-	agg := report.NewAggregator()
-	sinks := multiSink{bench.NewJSONLWriter(recFile), agg}
-	var live *report.Live
-	if f.ErrIsTTY && !o.Quiet {
-		live = report.NewLive(time.Now())
-		sinks = append(sinks, live)
-	}
-	stopProgress := startProgress(f.Err, live)
-	outcome, runErr := bench.Run(ctx, load, src, client, sinks)
-	stopProgress()
-
-	sum := agg.Close()
-	if err := writeSummary(dir, sum); err != nil {
-		return errors.Join(runErr, err)
+	sum, outcome, runErr := env.runOne(ctx, o, dir)
+	if sum == nil {
+		return runErr
 	}
 	if !o.Quiet {
 		if err := printSummary(f.Out, o.Output, sum); err != nil {
 			return err
 		}
 	}
+	return env.finish(sum, outcome, runErr, dir)
+}
+
+// prepare starts the built-in engine when there is no URL, finds the model
+// and builds the client.
+func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err error) {
+	headers, _ := parseHeaders(o.Headers)
+	extra, _ := o.extraBody()
+	e.target = bench.Target{BaseURL: o.URL, Model: o.Model, API: o.API, APIKey: o.APIKey,
+		Headers: headers, Timeout: o.Timeout, Extra: extra, Logprobs: o.Logprobs}
+	stop = func() {}
+	if e.target.BaseURL == "" {
+		cfg := o.simConfig()
+		url, stopSim, err := sim.Start(context.Background(), "127.0.0.1:0", cfg)
+		if err != nil {
+			return stop, fmt.Errorf("start the built-in engine: %w", err)
+		}
+		stop = func() { stopSim() }
+		e.target.BaseURL, e.engine, e.builtin = url, cfg, true
+		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", cfg.Model, url)
+	}
+	if e.target.Model == "" {
+		m, err := discoverModel(ctx, e.target)
+		if err != nil {
+			return stop, err
+		}
+		e.target.Model = m
+	}
+	e.client, err = bench.NewClient(e.target)
+	return stop, err
+}
+
+// runOne runs o into dir and returns its summary (nil when nothing ran).
+func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report.Summary, bench.Outcome, error) {
+	load, loadInfo, err := o.load()
+	if err != nil {
+		return nil, bench.Outcome{}, err
+	}
+	load.Abort = abortChan(ctx)
+	src, err := workloads.Open(o.Spec)
+	if err != nil {
+		return nil, bench.Outcome{}, usageError{err}
+	}
+	if load.Warmup > 0 {
+		// A second copy, so warm-up does not eat a trace's first requests.
+		if load.WarmupSource, err = workloads.Open(o.Spec); err != nil {
+			return nil, bench.Outcome{}, usageError{err}
+		}
+	}
+	recFile, err := createResultsDir(dir)
+	if err != nil {
+		return nil, bench.Outcome{}, err
+	}
+	defer recFile.Close()
+	workload := map[string]any{"spec": o.Spec}
+	if fr, ok := src.(workloads.FileReporter); ok {
+		workload["file"] = fr.FileReport()
+	}
+	host, _ := os.Hostname()
+	load.Epoch = time.Now()
+	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
+		StartTime: load.Epoch.UTC(), Name: o.Name, Target: bench.PublicTarget(e.target, e.builtin), Load: loadInfo,
+		Workload: workload, Engine: e.engine, SLO: o.slo.String()}
+	if err := bench.WriteRunInfo(dir, info); err != nil {
+		return nil, bench.Outcome{}, err
+	}
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, e.target.BaseURL, e.target.Model, dir)
+
+	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
+	if err != nil {
+		return nil, bench.Outcome{}, err
+	}
+	agg := report.NewAggregator()
+	agg.SetSLO(o.slo)
+	sinks := multiSink{bench.NewJSONLWriter(recFile), agg}
+	var live *report.Live
+	if e.f.ErrIsTTY && !o.Quiet {
+		live = report.NewLive(time.Now())
+		sinks = append(sinks, live)
+	}
+	stopProgress := startProgress(e.f.Err, live)
+	outcome, runErr := bench.Run(ctx, load, src, e.client, sinks)
+	stopProgress()
+
+	sum := agg.Close()
+	if scraper != nil {
+		scrapeErr := scraper.Stop()
+		closeScraper()
+		es := scrape.Summarize(scraper.Samples())
+		switch {
+		case es.Name != "":
+			sum.SetEngineMetrics(es)
+		case !o.NoMetrics && o.MetricsURL != "":
+			e.say("tokenbench: no engine metrics could be read from %s (see %s)", o.MetricsURL, scrape.MetricsFile)
+		}
+		if scrapeErr != nil {
+			runErr = errors.Join(runErr, scrapeErr)
+		}
+	}
+	wi := bench.WorkloadInfo{Requests: outcome.Issued}
+	if fr, ok := src.(workloads.FileReporter); ok {
+		wi.File = fr.FileReport()
+	}
+	if pr, ok := src.(workloads.PrefixReporter); ok {
+		if st := pr.IntendedPrefixReuse(); st.PromptTokens > 0 {
+			wi.IntendedPrefixReuse = &st.Ratio
+			sum.SetIntendedPrefixReuse(st.Ratio)
+		}
+	}
+	if err := bench.WriteWorkloadInfo(dir, wi); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if err := writeSummary(dir, sum); err != nil {
+		return nil, outcome, errors.Join(runErr, err)
+	}
+	return sum, outcome, runErr
+}
+
+// startScraper starts scraping the engine's metrics into dir/metrics.jsonl,
+// unless --no-metrics. A target without /metrics only leaves failed scrapes
+// in the file: it never fails the run.
+func (e *runEnv) startScraper(ctx context.Context, o *RunOptions, dir string, epoch time.Time) (*scrape.Scraper, func(), error) {
+	if o.NoMetrics {
+		return nil, nil, nil
+	}
+	url := o.MetricsURL
+	if url == "" {
+		url = scrape.DefaultURL(e.target.BaseURL)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, scrape.MetricsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := scrape.New(url, o.MetricsInterval, f, scrape.WithEpoch(epoch), scrape.WithHTTPClient(&http.Client{Transport: headerTransport{e.target}}))
+	if err := s.Start(ctx); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return s, func() { f.Close() }, nil
+}
+
+// finish reports failures and maps the outcome to the command's error.
+func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error, dir string) error {
 	if sum.Requests.Failed > 0 {
-		say("tokenbench: %d of %d requests failed: %v (details in %s)", sum.Requests.Failed, sum.Requests.Total, sum.Requests.Errors, filepath.Join(dir, bench.RecordsFile))
+		e.say("tokenbench: %d of %d requests failed: %v (details in %s)", sum.Requests.Failed, sum.Requests.Total, sum.Requests.Errors, filepath.Join(dir, bench.RecordsFile))
 	}
 	if runErr != nil {
 		return runErr
 	}
 	if outcome.Interrupted {
-		say("tokenbench: interrupted; %d requests recorded in %s", sum.Requests.Total+sum.Requests.WarmupExcluded, dir)
+		e.say("tokenbench: interrupted; %d requests recorded in %s", sum.Requests.Total+sum.Requests.WarmupExcluded, dir)
 		return errInterrupted
 	}
 	return nil
@@ -123,6 +228,9 @@ func describeLoad(l bench.Load) string {
 		}
 	} else {
 		s = fmt.Sprintf("loop, %d in flight", l.Concurrency)
+		if l.RampUp > 0 {
+			s += fmt.Sprintf(" (ramped up over %s)", l.RampUp)
+		}
 	}
 	if l.Requests > 0 {
 		s += fmt.Sprintf(", %d requests", l.Requests)
@@ -140,7 +248,7 @@ func describeLoad(l bench.Load) string {
 func discoverModel(ctx context.Context, t bench.Target) (string, error) {
 	cfg := openai.DefaultConfig(t.APIKey)
 	cfg.BaseURL = t.BaseURL
-	cfg.HTTPClient = headerDoer{bench.NewHTTPClient(), t}
+	cfg.HTTPClient = headerDoer{&http.Client{Transport: sideTransport}, t}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	list, err := openai.NewClientWithConfig(cfg).ListModels(ctx)

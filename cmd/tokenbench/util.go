@@ -56,3 +56,22 @@ func abortChan(ctx context.Context) <-chan struct{} {
 	c, _ := ctx.Value(abortKey{}).(<-chan struct{})
 	return c
 }
+
+// headerTransport adds the target's auth and headers to requests other than
+// the benchmark's own (engine metrics), over tokenbench's HTTP transport.
+type headerTransport struct{ t bench.Target }
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if h.t.APIKey != "" {
+		r.Header.Set("Authorization", "Bearer "+h.t.APIKey)
+	}
+	for k, vs := range h.t.Headers {
+		r.Header[k] = append([]string(nil), vs...)
+	}
+	return sideTransport.RoundTrip(r)
+}
+
+// sideTransport carries the requests beside the benchmark (model list,
+// engine metrics), so they never share connections with measured streams.
+var sideTransport = bench.NewHTTPClient().Transport

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/pricing"
+)
+
+// CostOptions are the flags of `tokenbench cost`.
+type CostOptions struct {
+	Dir        string
+	GPU        string
+	GPUs       int
+	Tier       string
+	Provider   string
+	Price      float64 // USD per GPU-hour; 0 means take it from the catalog
+	PricesFile string
+	Output     string
+}
+
+// NewCmdCost builds `tokenbench cost`; runF replaces the action in tests.
+func NewCmdCost(f *Factory, runF func(*CostOptions) error) *cobra.Command {
+	o := &CostOptions{}
+	cmd := &cobra.Command{
+		Use:   "cost DIR --gpu TYPE --gpus N (--tier TIER | --price USD)",
+		Short: "Cost per million tokens of a run on a GPU type",
+		Long: `Price the throughput a run measured (DIR/summary.json) on the GPUs that served it:
+USD per million output, input and total tokens, per million good output tokens when the
+run had SLOs, energy per output token and output tokens/s per MW.
+
+cost per 1M tokens = price per GPU-hour * GPUs / (tokens/s * 3600) * 1e6
+
+Each figure charges the whole GPU-hour to one token type, as InferenceX does: they do
+not add up. --gpus counts every GPU behind the endpoint (replicas times tensor-parallel
+size). Prices come from the built-in catalog (tokenbench pricing list), a prices file
+(--prices, same YAML schema, overriding the catalog) or --price for a one-off rate;
+every figure names its source.`,
+		Example: `  tokenbench cost results/vllm-c32 --gpu h100 --gpus 8 --tier hyperscaler
+  tokenbench cost results/vllm-c32 --gpu H200 --gpus 1 --tier on-demand --provider nebius --output json
+  tokenbench cost results/vllm-c32 --gpu B200 --gpus 8 --price 2.10
+  tokenbench cost results/vllm-c32 --gpu h100 --gpus 8 --tier hyperscaler --prices my-prices.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			if err := o.validate(cmd.Flags().Changed("gpus")); err != nil {
+				return usageError{err}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return costRun(f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.GPU, "gpu", "", "GPU type serving the endpoint: a catalog name or alias (h100, MI300X...)")
+	fl.IntVar(&o.GPUs, "gpus", 0, "GPUs serving the endpoint, all replicas and ranks (required)")
+	fl.StringVar(&o.Tier, "tier", "", "price tier: hyperscaler, neocloud, rental-3y, on-demand")
+	fl.StringVar(&o.Provider, "provider", "", "price provider within the tier (aws, azure, lambda, runpod, nebius...)")
+	fl.Float64Var(&o.Price, "price", 0, "USD per GPU-hour, replacing the catalog price")
+	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
+	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	return cmd
+}
+
+// validate checks the flags alone; the catalog checks the names.
+func (o *CostOptions) validate(gpusGiven bool) error {
+	switch {
+	case o.GPU == "":
+		return errors.New("--gpu is required (see tokenbench pricing list)")
+	case !gpusGiven:
+		return errors.New("--gpus is required: every GPU serving the endpoint (replicas times tensor-parallel size)")
+	case o.GPUs < 1:
+		return fmt.Errorf("--gpus must be at least 1, got %d", o.GPUs)
+	case o.Price < 0 || o.Price != o.Price:
+		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
+	case o.Price == 0 && o.Tier == "":
+		return errors.New("--tier is required unless --price is given (hyperscaler, neocloud, rental-3y, on-demand)")
+	case o.Output != "table" && o.Output != "json":
+		return fmt.Errorf("--output must be table or json, got %q", o.Output)
+	}
+	return nil
+}
+
+func costRun(f *Factory, o *CostOptions) error {
+	cat, err := loadCatalog(o.PricesFile)
+	if err != nil {
+		return err
+	}
+	tp, err := readThroughput(o.Dir)
+	if err != nil {
+		return err
+	}
+	c, err := cat.Estimate(tp, pricing.Options{
+		GPU: o.GPU, GPUs: o.GPUs, Tier: o.Tier, Provider: o.Provider, USDPerGPUHour: o.Price,
+	})
+	var le *pricing.LookupError
+	if errors.As(err, &le) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		return c.WriteJSON(f.Out)
+	}
+	return c.WriteTable(f.Out)
+}
+
+// loadCatalog returns the built-in catalog with the prices file, if any,
+// merged over it.
+func loadCatalog(pricesFile string) (*pricing.Catalog, error) {
+	cat, err := pricing.Load()
+	if err != nil {
+		return nil, err
+	}
+	if pricesFile != "" {
+		user, err := pricing.LoadFile(pricesFile)
+		if err != nil {
+			return nil, err
+		}
+		cat.Merge(user)
+	}
+	return cat, nil
+}
+
+// summaryThroughput is the part of summary.json that cost reads.
+type summaryThroughput struct {
+	Throughput *struct {
+		OutputTokensPerS float64 `json:"output_tokens_per_s"`
+		InputTokensPerS  float64 `json:"input_tokens_per_s"`
+		TotalTokensPerS  float64 `json:"total_tokens_per_s"`
+	} `json:"throughput"`
+	// Goodput is present when the run had SLOs.
+	Goodput *struct {
+		OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	} `json:"goodput"`
+}
+
+// readThroughput reads the throughput figures of DIR/summary.json.
+func readThroughput(dir string) (pricing.Throughput, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pricing.Throughput{}, fmt.Errorf("%s not found: is %s a results directory? (tokenbench summarize %s rebuilds it from requests.jsonl)", path, dir, dir)
+	}
+	if err != nil {
+		return pricing.Throughput{}, err
+	}
+	return parseSummaryThroughput(path, b)
+}
+
+// parseSummaryThroughput decodes the throughput of a summary.json; name
+// labels errors, which give the line.
+func parseSummaryThroughput(name string, b []byte) (pricing.Throughput, error) {
+	var s summaryThroughput
+	if err := json.Unmarshal(b, &s); err != nil {
+		return pricing.Throughput{}, fmt.Errorf("%s: %w", name, jsonErrorLine(b, err))
+	}
+	if s.Throughput == nil {
+		return pricing.Throughput{}, fmt.Errorf("%s: no throughput field: not a tokenbench summary", name)
+	}
+	tp := pricing.Throughput{
+		OutputTokensPerS: s.Throughput.OutputTokensPerS,
+		InputTokensPerS:  s.Throughput.InputTokensPerS,
+		TotalTokensPerS:  s.Throughput.TotalTokensPerS,
+	}
+	if s.Goodput != nil {
+		tp.GoodOutputTokensPerS = s.Goodput.OutputTokensPerS
+	}
+	for _, v := range []struct {
+		field string
+		x     float64
+	}{
+		{"throughput.output_tokens_per_s", tp.OutputTokensPerS},
+		{"throughput.input_tokens_per_s", tp.InputTokensPerS},
+		{"throughput.total_tokens_per_s", tp.TotalTokensPerS},
+		{"goodput.output_tokens_per_s", tp.GoodOutputTokensPerS},
+	} {
+		if v.x < 0 {
+			return pricing.Throughput{}, fmt.Errorf("%s: %s is negative (%v)", name, v.field, v.x)
+		}
+	}
+	return tp, nil
+}
+
+// jsonErrorLine prefixes a JSON decoding error with the line it points at.
+func jsonErrorLine(b []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(b)) {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", bytes.Count(b[:off], []byte("\n"))+1, err)
+}

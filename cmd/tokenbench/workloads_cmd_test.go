@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// wlExecute runs `tokenbench workloads ARGS...` as Main would, returning
+// the exit code.
+func wlExecute(f *Factory, cmd *cobra.Command, args ...string) int {
+	root := &cobra.Command{Use: "tokenbench", SilenceUsage: true, SilenceErrors: true}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(cmd)
+	root.SetArgs(append([]string{"workloads"}, args...))
+	root.SetOut(f.Out)
+	root.SetErr(f.Err)
+	return exitCode(f, root.Execute())
+}
+
+func TestWorkloadsConvertFlags(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     WorkloadsConvertOptions
+	}{
+		{"bfcl", []string{"convert", "--from", "bfcl", "b.json"}, 0, WorkloadsConvertOptions{From: "bfcl", Path: "b.json"}},
+		{"mooncake options", []string{"convert", "--from", "mooncake", "--limit", "5", "--block-tokens", "16", "--seed", "3", "m.jsonl"}, 0,
+			WorkloadsConvertOptions{From: "mooncake", Path: "m.jsonl", Limit: 5, BlockTokens: 16, Seed: 3}},
+		{"func docs", []string{"convert", "--from", "bfcl", "--bfcl-func-docs", "d", "b.json"}, 0,
+			WorkloadsConvertOptions{From: "bfcl", Path: "b.json", FuncDocDir: "d"}},
+		{"unknown format", []string{"convert", "--from", "sharegpt", "x"}, ExitUsage, WorkloadsConvertOptions{}},
+		{"no format", []string{"convert", "x"}, ExitUsage, WorkloadsConvertOptions{}},
+		{"no file", []string{"convert", "--from", "bfcl"}, ExitError, WorkloadsConvertOptions{}},
+		{"negative limit", []string{"convert", "--from", "bfcl", "--limit", "-1", "x"}, ExitUsage, WorkloadsConvertOptions{}},
+		{"bad flag", []string{"convert", "--frm", "bfcl", "x"}, ExitUsage, WorkloadsConvertOptions{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, errb, _ := testFactory(nil)
+			var got *WorkloadsConvertOptions
+			code := wlExecute(f, NewCmdWorkloads(f, func(o *WorkloadsConvertOptions) error { got = o; return nil }), tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.wantCode, errb)
+			}
+			if tt.wantCode == 0 && *got != tt.want {
+				t.Errorf("options %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWorkloadsConvert runs the real conversion: stdout is exactly the
+// session JSONL that the workloads package's golden files hold.
+func TestWorkloadsConvert(t *testing.T) {
+	const dir = "../../workloads/testdata/sessions/"
+	tests := []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"--from", "bfcl", dir + "bfcl_sample.json"}, "bfcl_sample"},
+		{[]string{"--from", "swe-agent", dir + "swe_simple.traj"}, "swe_simple"},
+		{[]string{"--from", "mooncake", "--block-tokens", "4", dir + "mooncake_small.jsonl"}, "mooncake_small"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			f, out, errb, _ := testFactory(nil)
+			if code := wlExecute(f, NewCmdWorkloads(f, nil), append([]string{"convert"}, tt.args...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb)
+			}
+			want, err := os.ReadFile(dir + tt.golden + ".golden.jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("stdout differs from %s.golden.jsonl:\n%.1000s", tt.golden, out)
+			}
+			if !strings.Contains(errb.String(), "sessions from") {
+				t.Errorf("stderr %q", errb)
+			}
+		})
+	}
+}
+
+func TestWorkloadsConvertErrors(t *testing.T) {
+	f, out, errb, _ := testFactory(nil)
+	code := wlExecute(f, NewCmdWorkloads(f, nil), "convert", "--from", "sessions", "../../workloads/testdata/sessions/mooncake_small.jsonl")
+	if code != ExitError || !strings.Contains(errb.String(), `mooncake_small.jsonl line 1: session: unknown field "timestamp"`) || out.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %q", code, errb, out)
+	}
+}

@@ -1,0 +1,186 @@
+package report
+
+import (
+	"sort"
+
+	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/scrape"
+)
+
+// Engine is the engine section of summary.json: what the engine's metrics
+// say (scrape.EngineSummary, when they were scraped), speculative decoding
+// from up to three sources side by side, and prefix reuse intended by the
+// workload beside the reuse obtained.
+type Engine struct {
+	*scrape.EngineSummary
+	// Spec shadows EngineSummary.Spec, which appears here as Spec.Metrics.
+	Spec        *SpecSources `json:"spec,omitempty"`
+	PrefixReuse *PrefixReuse `json:"prefix_reuse,omitempty"`
+}
+
+// SpecSources holds acceptance per source of METRICS.md: the engine's
+// counters (metrics), per-response fields (response) and the stream itself
+// (events), each absent when it has no data.
+type SpecSources struct {
+	Metrics  *scrape.SpecSummary `json:"metrics,omitempty"`
+	Response *SpecFigures        `json:"response,omitempty"`
+	Events   *SpecFigures        `json:"events,omitempty"`
+	// Disagreement lists sources whose acceptance lengths differ by >10%.
+	Disagreement []string `json:"disagreement,omitempty"`
+	// TPOTByAcceptance shows TPOT against per-request acceptance length,
+	// by quartile of acceptance: whether drafts help or hurt.
+	TPOTByAcceptance []AcceptanceBucket `json:"tpot_by_acceptance,omitempty"`
+}
+
+// AcceptanceBucket is one quartile of requests by acceptance length.
+type AcceptanceBucket struct {
+	Requests             int     `json:"requests"`
+	AcceptanceLengthMin  float64 `json:"acceptance_length_min"`
+	AcceptanceLengthMax  float64 `json:"acceptance_length_max"`
+	AcceptanceLengthMean float64 `json:"acceptance_length_mean"`
+	TPOTMeanMS           float64 `json:"tpot_mean_ms"`
+}
+
+// PrefixReuse compares the share of prompt tokens the workload meant to be
+// served from a prefix cache with the share obtained, from usage
+// (cached_tokens / input_tokens over records that report it) and from the
+// engine's counters.
+type PrefixReuse struct {
+	Intended       *float64 `json:"intended,omitempty"`
+	ObtainedUsage  *float64 `json:"obtained_usage,omitempty"`
+	ObtainedEngine *float64 `json:"obtained_engine,omitempty"`
+}
+
+// specCollector gathers the response and events sources over records.
+type specCollector struct {
+	resp, ev specCounts
+	perReq   []accTPOT
+	// usage-reported prefix reuse
+	cachedIn, cachedOf float64
+	cachedSeen         bool
+}
+
+type accTPOT struct{ al, tpot float64 }
+
+func (c *specCollector) add(r *bench.Record) {
+	if !r.OK {
+		return
+	}
+	if r.CachedTokens != nil && r.InputTokens > 0 {
+		c.cachedIn += float64(*r.CachedTokens)
+		c.cachedOf += float64(r.InputTokens)
+		c.cachedSeen = true
+	}
+	if drafted, acc, steps, hasDrafted, est, ok := responseSpec(r); ok {
+		c.resp.requests++
+		c.resp.drafted += drafted
+		c.resp.accepted += acc
+		c.resp.steps += steps
+		c.resp.hasDrafted = c.resp.hasDrafted || hasDrafted
+		c.resp.note(est)
+	}
+	if tokens, steps, est, ok := eventSpec(r); ok {
+		c.ev.requests++
+		c.ev.accepted += tokens - steps // tokens = steps + accepted
+		c.ev.steps += steps
+		c.ev.note(est)
+	}
+	if al, ok := requestAcceptance(r); ok && r.TPOTMS != nil {
+		c.perReq = append(c.perReq, accTPOT{al, *r.TPOTMS})
+	}
+}
+
+// close returns the engine section, or nil when there is nothing to say.
+// The events source measures tokens per step for every stream; it is shown
+// only when the run speculated (a response source) or when its streams
+// carried more than one token per step (over 1.05), so that a plain run's
+// summary does not carry a speculative-decoding section. Otherwise it is
+// returned apart, for SetEngineMetrics to show it should the engine's
+// counters report drafts.
+func (c *specCollector) close() (e *Engine, hiddenEvents *SpecFigures) {
+	e = &Engine{}
+	if c.cachedSeen && c.cachedOf > 0 {
+		v := c.cachedIn / c.cachedOf
+		e.PrefixReuse = &PrefixReuse{ObtainedUsage: &v}
+	}
+	resp, ev := c.resp.figures("response"), c.ev.figures("events")
+	if resp == nil && ev != nil && *ev.AcceptanceLength <= 1.05 {
+		ev, hiddenEvents = nil, ev
+	}
+	if resp != nil || ev != nil {
+		e.Spec = &SpecSources{Response: resp, Events: ev, Disagreement: disagreement(resp, ev),
+			TPOTByAcceptance: acceptanceBuckets(c.perReq)}
+	}
+	if e.Spec == nil && e.PrefixReuse == nil {
+		return nil, hiddenEvents
+	}
+	return e, hiddenEvents
+}
+
+// acceptanceBuckets splits requests into quartiles of acceptance length,
+// when there are at least 8 and their acceptance varies.
+func acceptanceBuckets(rs []accTPOT) []AcceptanceBucket {
+	if len(rs) < 8 {
+		return nil
+	}
+	s := append([]accTPOT(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].al < s[j].al })
+	if s[len(s)-1].al-s[0].al < 0.05 {
+		return nil
+	}
+	var out []AcceptanceBucket
+	for q := 0; q < 4; q++ {
+		part := s[q*len(s)/4 : (q+1)*len(s)/4]
+		b := AcceptanceBucket{Requests: len(part), AcceptanceLengthMin: part[0].al, AcceptanceLengthMax: part[len(part)-1].al}
+		for _, x := range part {
+			b.AcceptanceLengthMean += x.al / float64(len(part))
+			b.TPOTMeanMS += x.tpot / float64(len(part))
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// SetEngineMetrics adds what the engine's scraped metrics say to s.
+func (s *Summary) SetEngineMetrics(es scrape.EngineSummary) {
+	if s.Engine == nil {
+		s.Engine = &Engine{}
+	}
+	s.Engine.EngineSummary = &es
+	if es.Spec != nil {
+		if s.Engine.Spec == nil {
+			s.Engine.Spec = &SpecSources{}
+		}
+		sp := s.Engine.Spec
+		sp.Metrics = es.Spec
+		if sp.Events == nil {
+			sp.Events = s.hiddenEvents
+		}
+		sp.Disagreement = disagreement(metricsFigures(es.Spec), sp.Response, sp.Events)
+	}
+	if es.PrefixCacheHitRate != nil {
+		if s.Engine.PrefixReuse == nil {
+			s.Engine.PrefixReuse = &PrefixReuse{}
+		}
+		s.Engine.PrefixReuse.ObtainedEngine = es.PrefixCacheHitRate
+	}
+}
+
+// SetIntendedPrefixReuse records the share of prompt tokens the workload
+// meant to be reusable.
+func (s *Summary) SetIntendedPrefixReuse(ratio float64) {
+	if s.Engine == nil {
+		s.Engine = &Engine{}
+	}
+	if s.Engine.PrefixReuse == nil {
+		s.Engine.PrefixReuse = &PrefixReuse{}
+	}
+	s.Engine.PrefixReuse.Intended = &ratio
+}
+
+func metricsFigures(m *scrape.SpecSummary) *SpecFigures {
+	if m == nil {
+		return nil
+	}
+	return &SpecFigures{Source: "metrics", AcceptanceLength: m.AcceptanceLength, AcceptanceRate: m.AcceptanceRate}
+}

@@ -1,0 +1,50 @@
+package report
+
+import "github.com/tokenbench/tokenbench/bench"
+
+// Goodput is what METRICS.md calls goodput and SLO attainment: the
+// successful requests that met every SLO given, per second of the window
+// (and their output tokens per second), and their share of all measured
+// requests, failed ones included.
+type Goodput struct {
+	SLO              SLO     `json:"slo"`
+	Met              int     `json:"met"`
+	Attainment       float64 `json:"slo_attainment"`
+	RequestsPerS     float64 `json:"requests_per_s"`
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+}
+
+// SetSLO makes the Aggregator count goodput against slo. Call it before
+// the first Add; an empty SLO turns goodput off.
+func (a *Aggregator) SetSLO(slo SLO) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.goodput = goodputCounter{slo: slo, on: !slo.Empty()}
+}
+
+type goodputCounter struct {
+	slo       SLO
+	on        bool
+	met       int
+	metOutput int
+}
+
+func (g *goodputCounter) add(r *bench.Record) {
+	if g.on && g.slo.Meets(r) {
+		g.met++
+		g.metOutput += r.OutputTokens
+	}
+}
+
+func (g *goodputCounter) close(total int, windowS float64) *Goodput {
+	if !g.on {
+		return nil
+	}
+	out := &Goodput{SLO: g.slo, Met: g.met,
+		RequestsPerS:     perSecond(float64(g.met), windowS),
+		OutputTokensPerS: perSecond(float64(g.metOutput), windowS)}
+	if total > 0 {
+		out.Attainment = float64(g.met) / float64(total)
+	}
+	return out
+}

@@ -1,0 +1,349 @@
+package report
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tokenbench/tokenbench/bench"
+)
+
+// HTMLOptions configures WriteHTML.
+type HTMLOptions struct {
+	// Title heads the page; empty means one built from the run labels.
+	Title string
+	// Plot sizes the embedded charts and gives the GPU count.
+	Plot PlotOptions
+	// NoPlots leaves the charts out (tests of the page structure).
+	NoPlots bool
+}
+
+// WriteHTML writes one self-contained HTML page for set: run metadata,
+// summary (side by side when several runs), charts as embedded PNG, the
+// engine and cost sections when their files exist, and errors. It needs
+// no network and no JavaScript.
+func WriteHTML(w io.Writer, set *Set, o HTMLOptions) error {
+	page, err := buildPage(set, o)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := htmlTemplate.Execute(&b, page); err != nil {
+		return fmt.Errorf("report: render html: %w", err)
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("report: write html: %w", err)
+	}
+	return nil
+}
+
+type htmlPage struct {
+	Title      string
+	Runs       []htmlRun
+	Comparison *htmlTable
+	Sweeps     []htmlSweep
+	Figures    []htmlFigure
+	GPUs       int
+}
+
+type htmlRun struct {
+	Label    string
+	Meta     []kv
+	Source   *Provenance
+	Header   []kv
+	Latency  htmlTable
+	Engine   []kv
+	Cost     []kv
+	Errors   []htmlErrors
+	Warnings []string
+}
+
+type kv struct{ Key, Value string }
+
+type htmlTable struct {
+	Header []string
+	Rows   [][]htmlCell
+}
+
+type htmlCell struct{ Text, Class string }
+
+type htmlErrors struct {
+	Class    string
+	Count    int
+	Examples []ErrorExample
+}
+
+type htmlSweep struct {
+	Label string
+	Table htmlTable
+}
+
+type htmlFigure struct {
+	Name, Caption string
+	Src           template.URL
+}
+
+func buildPage(set *Set, o HTMLOptions) (*htmlPage, error) {
+	o.Plot = o.Plot.withDefaults()
+	page := &htmlPage{Title: o.Title, GPUs: o.Plot.GPUs}
+	var labels []string
+	var sums []*Summary
+	for _, r := range set.Runs {
+		page.Runs = append(page.Runs, newHTMLRun(r))
+		labels = append(labels, r.Label)
+		sums = append(sums, r.Summary)
+	}
+	for _, sw := range set.Sweeps {
+		labels = append(labels, sw.Label)
+		page.Sweeps = append(page.Sweeps, htmlSweep{Label: sw.Label, Table: sweepTable(sw, o.Plot.GPUs)})
+	}
+	if page.Title == "" {
+		page.Title = "tokenbench report: " + strings.Join(labels, ", ")
+	}
+	if len(set.Runs) > 1 {
+		t := comparisonTable(Compare(labels[:len(set.Runs)], sums))
+		page.Comparison = &t
+	}
+	if o.NoPlots {
+		return page, nil
+	}
+	for _, f := range Figures(set, o.Plot) {
+		var b bytes.Buffer
+		if err := f.WritePNG(&b, o.Plot); err != nil {
+			return nil, err
+		}
+		page.Figures = append(page.Figures, htmlFigure{Name: f.Name, Caption: f.Caption,
+			Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))})
+	}
+	return page, nil
+}
+
+func newHTMLRun(r *Run) htmlRun {
+	s := r.Summary
+	h := htmlRun{Label: r.Label, Meta: runMeta(r), Source: s.Source, Warnings: r.Warnings}
+	for _, p := range s.headerPairs() {
+		h.Header = append(h.Header, kv{p[0], p[1]})
+	}
+	h.Latency.Header = append([]string{"Metric"}, tableStats...)
+	for _, line := range s.latencyCells() {
+		var row []htmlCell
+		for _, c := range line {
+			row = append(row, htmlCell{Text: c})
+		}
+		h.Latency.Rows = append(h.Latency.Rows, row)
+	}
+	h.Engine = flatten(r.Engine)
+	h.Cost = flatten(r.Cost)
+	examples := s.ErrorExamples()
+	for _, c := range s.errorClasses() {
+		h.Errors = append(h.Errors, htmlErrors{Class: c, Count: s.Requests.Errors[c], Examples: examples[c]})
+	}
+	return h
+}
+
+// runMeta lists what run.json says about the run, or what an imported
+// file says. run.json holds no secret by design; URLs are redacted anyway.
+func runMeta(r *Run) []kv {
+	var out []kv
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, kv{k, v})
+		}
+	}
+	add("path", r.Path)
+	if i := r.Info; i != nil {
+		add("name", i.Name)
+		add("tool", strings.TrimSpace(i.Tool+" "+i.Version))
+		add("go", i.GoVersion)
+		add("host", i.Host)
+		if !i.StartTime.IsZero() {
+			add("start time", i.StartTime.UTC().Format("2006-01-02 15:04:05 UTC"))
+		}
+		add("target url", redactURL(i.Target.URL))
+		add("model", i.Target.Model)
+		add("api", i.Target.API)
+		add("built-in engine", strconv.FormatBool(i.Target.Builtin))
+		add("timeout", strconv.FormatFloat(i.Target.TimeoutS, 'g', -1, 64)+" s")
+		add("extra headers", strings.Join(i.Target.HeaderNames, ", "))
+		add("api key set", strconv.FormatBool(i.Target.APIKeySet))
+		if len(i.Target.Extra) > 0 {
+			add("extra body", compactJSON(i.Target.Extra))
+		}
+		add("load", loadText(i.Load))
+		for _, p := range flatten(i.Workload) {
+			add("workload "+p.Key, p.Value)
+		}
+	}
+	if m := r.Source.Meta; len(m) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			add(k, m[k])
+		}
+	}
+	return out
+}
+
+func loadText(l bench.LoadInfo) string {
+	parts := []string{l.Mode}
+	if l.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("concurrency %d", l.Concurrency))
+	}
+	if l.Arrival != "" {
+		parts = append(parts, "arrival "+l.Arrival)
+	}
+	if l.RatePerS > 0 {
+		parts = append(parts, fmt.Sprintf("rate %g/s", l.RatePerS))
+	}
+	if l.Burstiness > 0 {
+		parts = append(parts, fmt.Sprintf("burstiness %g", l.Burstiness))
+	}
+	if l.Requests > 0 {
+		parts = append(parts, fmt.Sprintf("%d requests", l.Requests))
+	}
+	if l.DurationS > 0 {
+		parts = append(parts, fmt.Sprintf("%g s", l.DurationS))
+	}
+	parts = append(parts, fmt.Sprintf("warm-up %d", l.Warmup), fmt.Sprintf("seed %d", l.Seed))
+	return strings.Join(parts, ", ")
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func comparisonTable(c *Comparison) htmlTable {
+	header, rows := c.keyCells()
+	t := htmlTable{Header: header}
+	keys := c.keyComparisonRows()
+	for i, line := range rows {
+		var row []htmlCell
+		for j, text := range line {
+			cell := htmlCell{Text: text}
+			// Delta columns are 3, 5, 7...: the verdict colours them.
+			if j >= 3 && j%2 == 1 {
+				cell.Class = keys[i].Cells[(j-1)/2].Verdict
+			}
+			row = append(row, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func sweepTable(sw *Sweep, gpus int) htmlTable {
+	t := htmlTable{Header: []string{"Run", "Output tok/s", "Output tok/s per GPU", "Interactivity (tok/s/user)",
+		"TTFT p50 (ms)", "TTFT p99 (ms)", "TPOT p50 (ms)", "TPOT p99 (ms)", "Pareto"}}
+	pts := sw.Chart()
+	front := ParetoFront(pts)
+	na := func(ok bool, v float64, dec int) htmlCell {
+		if !ok {
+			return htmlCell{Text: notAvailable}
+		}
+		return htmlCell{Text: strconv.FormatFloat(v, 'f', dec, 64)}
+	}
+	for i, p := range pts {
+		pareto := htmlCell{}
+		if slices.Contains(front, i) {
+			pareto = htmlCell{Text: "yes", Class: Better}
+		}
+		t.Rows = append(t.Rows, []htmlCell{{Text: p.Label}, na(true, p.OutputTokensPerS, 1),
+			na(true, p.OutputTokensPerS/float64(gpus), 1), na(p.HasTPOT, p.Interactivity, 1),
+			na(p.HasTTFT, p.TTFTP50MS, 2), na(p.HasTTFT, p.TTFTP99MS, 2),
+			na(p.HasTPOT, p.TPOTP50MS, 2), na(p.HasTPOT, p.TPOTP99MS, 2), pareto})
+	}
+	return t
+}
+
+// maxFlatRows caps a generic JSON section: it is a summary, not a dump.
+const maxFlatRows = 200
+
+// flatten turns nested JSON values into sorted dotted-path rows, leaving
+// out keys that name secrets.
+func flatten(v any) []kv {
+	var out []kv
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if len(out) >= maxFlatRows {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				if secretKey(k) {
+					continue
+				}
+				walk(join(prefix, k), t[k])
+			}
+		case []any:
+			if scalars(t) {
+				out = append(out, kv{prefix, compactJSON(t)})
+				return
+			}
+			for i, e := range t {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), e)
+			}
+		case nil:
+		case bool:
+			out = append(out, kv{prefix, strconv.FormatBool(t)})
+		case string:
+			out = append(out, kv{prefix, t})
+		case float64:
+			out = append(out, kv{prefix, strconv.FormatFloat(t, 'g', -1, 64)})
+		default:
+			// Typed values (run.json's engine, a workload spec): go
+			// through JSON to walk them like decoded ones.
+			b, err := json.Marshal(t)
+			var g any
+			if err != nil || json.Unmarshal(b, &g) != nil {
+				out = append(out, kv{prefix, fmt.Sprint(t)})
+				return
+			}
+			if _, isBool := g.(bool); isBool {
+				out = append(out, kv{prefix, fmt.Sprint(g)})
+				return
+			}
+			walk(prefix, g)
+		}
+	}
+	walk("", v)
+	return out
+}
+
+func join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+func scalars(a []any) bool {
+	for _, e := range a {
+		switch e.(type) {
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
+}
+
+// secretKey reports whether a JSON key names a credential. "tokens" is a
+// count, not a secret, so only whole names are matched for token.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, s := range []string{"secret", "password", "passwd", "api_key", "apikey", "authorization", "credential"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return k == "token" || k == "access_token" || k == "bearer" || k == "headers"
+}

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// SweepPoint is one run of a sweep, reduced to what sweep charts plot.
+type SweepPoint struct {
+	Label string `json:"label"`
+	// OutputTokensPerS is the run's output throughput, all GPUs together.
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	// Interactivity is 1000 / TPOT p50 in tokens/s per user, as InferenceX
+	// defines it; 0 without TPOT samples.
+	Interactivity float64 `json:"interactivity_tokens_per_s_per_user"`
+	TTFTP50MS     float64 `json:"ttft_p50_ms"`
+	TTFTP99MS     float64 `json:"ttft_p99_ms"`
+	TPOTP50MS     float64 `json:"tpot_p50_ms"`
+	TPOTP99MS     float64 `json:"tpot_p99_ms"`
+	// HasTTFT and HasTPOT say whether the distributions exist.
+	HasTTFT bool `json:"has_ttft"`
+	HasTPOT bool `json:"has_tpot"`
+}
+
+// Chart reduces the sweep's runs to SweepPoints, in sweep order.
+func (sw *Sweep) Chart() []SweepPoint {
+	out := make([]SweepPoint, 0, len(sw.Points))
+	for _, r := range sw.Points {
+		s := r.Summary
+		pt := SweepPoint{Label: r.Label, OutputTokensPerS: s.Throughput.OutputTokensPerS}
+		if s.TTFTMS != nil {
+			pt.HasTTFT, pt.TTFTP50MS, pt.TTFTP99MS = true, s.TTFTMS.P50, s.TTFTMS.P99
+		}
+		if s.TPOTMS != nil && s.TPOTMS.P50 > 0 {
+			pt.HasTPOT, pt.TPOTP50MS, pt.TPOTP99MS = true, s.TPOTMS.P50, s.TPOTMS.P99
+			pt.Interactivity = 1000 / s.TPOTMS.P50
+		}
+		out = append(out, pt)
+	}
+	return out
+}
+
+// ParetoFront returns the indices of the points no other point beats on
+// both interactivity and per-GPU throughput (higher is better for both),
+// ordered by interactivity. Points without TPOT are left out.
+func ParetoFront(pts []SweepPoint) []int {
+	idx := make([]int, 0, len(pts))
+	for i, p := range pts {
+		if p.HasTPOT {
+			idx = append(idx, i)
+		}
+	}
+	// Highest interactivity first; among equals, highest throughput first.
+	slices.SortStableFunc(idx, func(a, b int) int {
+		pa, pb := pts[a], pts[b]
+		switch {
+		case pa.Interactivity != pb.Interactivity:
+			return cmpDesc(pa.Interactivity, pb.Interactivity)
+		default:
+			return cmpDesc(pa.OutputTokensPerS, pb.OutputTokensPerS)
+		}
+	})
+	var front []int
+	best := -1.0
+	for _, i := range idx {
+		if pts[i].OutputTokensPerS > best {
+			front = append(front, i)
+			best = pts[i].OutputTokensPerS
+		}
+	}
+	slices.Reverse(front)
+	return front
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// sweepFigures draws latency against throughput (p50 solid, p99 dashed)
+// for TTFT and TPOT, and the InferenceX chart: output throughput per GPU
+// against interactivity, with each sweep's Pareto front drawn bold.
+func sweepFigures(sweeps []*Sweep, gpus int) []Figure {
+	if len(sweeps) == 0 {
+		return nil
+	}
+	var figs []Figure
+	for _, m := range []struct {
+		name, title string
+		has         func(SweepPoint) bool
+		p50, p99    func(SweepPoint) float64
+	}{
+		{"ttft", "TTFT", func(p SweepPoint) bool { return p.HasTTFT },
+			func(p SweepPoint) float64 { return p.TTFTP50MS }, func(p SweepPoint) float64 { return p.TTFTP99MS }},
+		{"tpot", "TPOT", func(p SweepPoint) bool { return p.HasTPOT },
+			func(p SweepPoint) float64 { return p.TPOTP50MS }, func(p SweepPoint) float64 { return p.TPOTP99MS }},
+	} {
+		p := newPlot(m.title+" against throughput", "output throughput (tokens/s)", m.title+" (ms)")
+		p.Legend.Left = true
+		for i, sw := range sweeps {
+			var p50, p99 plotter.XYs
+			for _, pt := range sw.Chart() {
+				if m.has(pt) {
+					p50 = append(p50, plotter.XY{X: pt.OutputTokensPerS, Y: m.p50(pt)})
+					p99 = append(p99, plotter.XY{X: pt.OutputTokensPerS, Y: m.p99(pt)})
+				}
+			}
+			addLinePoints(p, i, sw.Label+" p50", p50, nil)
+			addLinePoints(p, i, sw.Label+" p99", p99, dashes[1])
+		}
+		p.Y.Min = 0
+		figs = append(figs, Figure{Name: "sweep_" + m.name, Plot: p, Caption: fmt.Sprintf(
+			"%s p50 (solid) and p99 (dashed) against output throughput, one point per sweep run.", m.title)})
+	}
+
+	p := newPlot("Throughput per GPU against interactivity",
+		"interactivity (tokens/s/user = 1000 / TPOT p50)", fmt.Sprintf("output tokens/s per GPU (%d GPU)", gpus))
+	for i, sw := range sweeps {
+		pts := sw.Chart()
+		var all, front plotter.XYs
+		for _, pt := range pts {
+			if pt.HasTPOT {
+				all = append(all, plotter.XY{X: pt.Interactivity, Y: pt.OutputTokensPerS / float64(gpus)})
+			}
+		}
+		for _, j := range ParetoFront(pts) {
+			front = append(front, plotter.XY{X: pts[j].Interactivity, Y: pts[j].OutputTokensPerS / float64(gpus)})
+		}
+		if len(all) == 0 {
+			continue
+		}
+		sc, _ := plotter.NewScatter(finiteXYs(all))
+		sc.Color = colorOf(i)
+		sc.Shape = draw.CircleGlyph{}
+		sc.Radius = vg.Points(2.5)
+		p.Add(sc)
+		p.Legend.Add(sw.Label, sc)
+		addLine(p, i, sw.Label+" Pareto front", front, vg.Points(2.5))
+	}
+	p.X.Min, p.Y.Min = 0, 0
+	figs = append(figs, Figure{Name: "sweep_inferencex", Plot: p, Caption: fmt.Sprintf(
+		"Output throughput per GPU (%d GPU) against interactivity; bold lines join each sweep's Pareto front "+
+			"(no other run has both more throughput and more interactivity).", gpus)})
+	return figs
+}
+
+// addLinePoints adds a line with point glyphs in the i-th colour.
+func addLinePoints(p *plot.Plot, i int, label string, xys plotter.XYs, dash []vg.Length) {
+	xys = finiteXYs(xys)
+	if len(xys) == 0 {
+		return
+	}
+	l, sc, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return // cannot happen: finiteXYs removed what NewLinePoints refuses
+	}
+	l.Color, l.Width, l.Dashes = colorOf(i), vg.Points(1.5), dash
+	sc.Color, sc.Shape, sc.Radius = colorOf(i), draw.CircleGlyph{}, vg.Points(2.5)
+	p.Add(l, sc)
+	p.Legend.Add(label, l, sc)
+}

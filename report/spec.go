@@ -1,0 +1,169 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/tokenbench/tokenbench/bench"
+)
+
+// SpecFigures is speculative-decoding acceptance measured from one source
+// (METRICS.md): acceptance rate = accepted / drafted tokens, acceptance
+// length = tokens per verification step = 1 + accepted / steps. A figure
+// the source cannot give is absent.
+type SpecFigures struct {
+	Source           string   `json:"source"`
+	Estimator        string   `json:"estimator"`
+	Requests         int      `json:"requests"`
+	AcceptanceRate   *float64 `json:"acceptance_rate,omitempty"`
+	AcceptanceLength *float64 `json:"acceptance_length,omitempty"`
+	DraftTokens      *float64 `json:"draft_tokens,omitempty"`
+	AcceptedTokens   *float64 `json:"accepted_tokens,omitempty"`
+	Steps            float64  `json:"steps"`
+}
+
+// specCounts accumulates one source over requests.
+type specCounts struct {
+	requests                  int
+	drafted, accepted, steps  float64
+	hasDrafted                bool
+	estimators                map[string]int
+	tokensAfterFirst, stepsEv float64
+}
+
+// responseSpec reads the per-response fields engines add: llama.cpp's
+// timings (draft_n, draft_n_accepted, predicted_n) and SGLang's meta_info
+// (spec_verify_ct, completion_tokens). The first token comes from prefill,
+// not from a verification step, so steps = predicted_n - 1 - accepted.
+func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted bool, estimator string, ok bool) {
+	if raw, found := r.Engine["timings"]; found {
+		var t struct {
+			DraftN        *float64 `json:"draft_n"`
+			DraftAccepted *float64 `json:"draft_n_accepted"`
+			PredictedN    *float64 `json:"predicted_n"`
+		}
+		if json.Unmarshal(raw, &t) == nil && t.DraftN != nil && t.DraftAccepted != nil && t.PredictedN != nil && *t.DraftN > 0 {
+			steps = *t.PredictedN - 1 - *t.DraftAccepted
+			if steps >= 1 && *t.DraftAccepted <= *t.DraftN {
+				return *t.DraftN, *t.DraftAccepted, steps, true, "llama.cpp timings: draft_n_accepted / draft_n; steps = predicted_n - 1 - accepted", true
+			}
+		}
+	}
+	if raw, found := r.Engine["meta_info"]; found {
+		var m struct {
+			VerifyCT         *float64 `json:"spec_verify_ct"`
+			CompletionTokens *float64 `json:"completion_tokens"`
+		}
+		if json.Unmarshal(raw, &m) == nil && m.VerifyCT != nil && *m.VerifyCT >= 1 && m.CompletionTokens != nil && *m.CompletionTokens >= *m.VerifyCT {
+			// SGLang's own accept length is completion_tokens / spec_verify_ct.
+			return 0, *m.CompletionTokens - *m.VerifyCT, *m.VerifyCT, false, "SGLang meta_info: completion_tokens / spec_verify_ct", true
+		}
+	}
+	return 0, 0, 0, false, "", false
+}
+
+// eventSpec estimates tokens per verification step from the stream itself:
+// exact token counts per event (logprobs), else usage tokens over events
+// when events carry several tokens, else, when the engine sends one event
+// per token (llama.cpp), bursts of events closer than a tenth of the
+// request's p90 gap counted as one step. The first event (prefill) is left
+// out. ok is false for requests with fewer than two events.
+func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok bool) {
+	n := len(r.EventsMS)
+	if n < 2 || r.OutputTokens < 2 {
+		return 0, 0, "", false
+	}
+	switch {
+	case len(r.EventTokens) == n:
+		for _, k := range r.EventTokens[1:] {
+			tokens += float64(k)
+		}
+		return tokens, float64(n - 1), "tokens per event (logprobs)", true
+	case r.OutputTokens > n:
+		return float64(r.OutputTokens - 1), float64(n - 1), "usage tokens per event", true
+	}
+	gaps := make([]float64, 0, n-1)
+	for i := 1; i < n; i++ {
+		gaps = append(gaps, r.EventsMS[i]-r.EventsMS[i-1])
+	}
+	sorted := append([]float64(nil), gaps...)
+	sort.Float64s(sorted)
+	threshold := 0.1 * percentile(sorted, 90)
+	bursts := 1.0
+	for _, g := range gaps[1:] {
+		if g > threshold {
+			bursts++
+		}
+	}
+	return float64(r.OutputTokens - 1), bursts, "bursts of one-token events (gap < 0.1 x p90 gap)", true
+}
+
+func (c *specCounts) note(est string) {
+	if c.estimators == nil {
+		c.estimators = map[string]int{}
+	}
+	c.estimators[est]++
+}
+
+func (c *specCounts) estimator() string {
+	best, n := "", -1
+	for e, k := range c.estimators {
+		if k > n || (k == n && e < best) {
+			best, n = e, k
+		}
+	}
+	if len(c.estimators) > 1 {
+		best = fmt.Sprintf("%s (and %d other estimators)", best, len(c.estimators)-1)
+	}
+	return best
+}
+
+func (c *specCounts) figures(source string) *SpecFigures {
+	if c.requests == 0 || c.steps <= 0 {
+		return nil
+	}
+	f := &SpecFigures{Source: source, Estimator: c.estimator(), Requests: c.requests, Steps: c.steps}
+	al := 1 + c.accepted/c.steps
+	f.AcceptanceLength = &al
+	acc := c.accepted
+	f.AcceptedTokens = &acc
+	if c.hasDrafted && c.drafted > 0 {
+		rate := c.accepted / c.drafted
+		d := c.drafted
+		f.AcceptanceRate, f.DraftTokens = &rate, &d
+	}
+	return f
+}
+
+// acceptanceLength of one request, from its responses' fields if any, else
+// from its events; ok is false when neither gives one.
+func requestAcceptance(r *bench.Record) (float64, bool) {
+	if _, acc, steps, _, _, ok := responseSpec(r); ok {
+		return 1 + acc/steps, true
+	}
+	if tokens, steps, _, ok := eventSpec(r); ok && steps > 0 {
+		return tokens / steps, true
+	}
+	return 0, false
+}
+
+// disagreement lists pairs of sources whose acceptance lengths differ by
+// more than 10%.
+func disagreement(figs ...*SpecFigures) []string {
+	var out []string
+	for i := 0; i < len(figs); i++ {
+		for j := i + 1; j < len(figs); j++ {
+			a, b := figs[i], figs[j]
+			if a == nil || b == nil || a.AcceptanceLength == nil || b.AcceptanceLength == nil {
+				continue
+			}
+			x, y := *a.AcceptanceLength, *b.AcceptanceLength
+			if math.Abs(x-y) > 0.1*math.Max(x, y) {
+				out = append(out, fmt.Sprintf("acceptance length from %s (%.3f) and from %s (%.3f) differ by more than 10%%", a.Source, x, b.Source, y))
+			}
+		}
+	}
+	return out
+}

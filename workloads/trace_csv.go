@@ -1,0 +1,111 @@
+package workloads
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// csvRow gives a row's fields by column name, and the row's line for errors.
+type csvRow struct {
+	table  *csvTable
+	record []string
+}
+
+func (r csvRow) get(col string) string { return strings.TrimSpace(r.record[r.table.cols[col]]) }
+
+// line is the line the row starts on.
+func (r csvRow) line() int {
+	line, _ := r.table.r.FieldPos(0)
+	return line
+}
+
+// fail is the error of one field of the row, naming file, line and column.
+func (r csvRow) fail(col string, err error) error {
+	line, _ := r.table.r.FieldPos(r.table.cols[col])
+	return fileError(r.table.name, line, col, err)
+}
+
+type csvTable struct {
+	name string
+	r    *csv.Reader
+	cols map[string]int // required column -> index
+}
+
+// readCSV checks the header of a CSV trace for the required columns (matched
+// without regard to case or surrounding space; other columns are ignored) and
+// calls fn for every row. encoding/csv handles quoting and names the line
+// of malformed rows and of rows with the wrong number of fields.
+func readCSV(name string, data []byte, required []string, fn func(csvRow) error) error {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM from spreadsheet exports
+	r := csv.NewReader(bytes.NewReader(data))
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return fileError(name, 0, "", errors.New("empty file: want a CSV header"))
+	}
+	if err != nil {
+		return csvError(name, err)
+	}
+	header = append([]string(nil), header...) // ReuseRecord reuses it
+	t := &csvTable{name: name, r: r, cols: map[string]int{}}
+	for _, want := range required {
+		for i, h := range header {
+			if strings.EqualFold(strings.TrimSpace(h), want) {
+				t.cols[want] = i
+				break
+			}
+		}
+		if _, ok := t.cols[want]; !ok {
+			return fileError(name, 1, "", fmt.Errorf("missing column %q (header: %s)", want, strings.Join(header, ",")))
+		}
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return csvError(name, err)
+		}
+		if err := fn(csvRow{table: t, record: rec}); err != nil {
+			return err
+		}
+	}
+}
+
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fileError(name, pe.Line, "", pe.Err)
+	}
+	return fileError(name, 0, "", err)
+}
+
+// lengthRec is a trace record that gives only token counts: Azure and
+// BurstGPT.
+type lengthRec struct {
+	at      int64
+	line    int
+	in, out int
+}
+
+func (r lengthRec) traceNS() int64 { return r.at }
+
+// lengthItem renders a record as a prompt of exactly in tokens of text of
+// its own (keyed by its line, so no two requests share more than chance),
+// asking for exactly out tokens.
+func lengthItem(r *lengthRec, seed uint64) Item {
+	return Item{
+		ID: fmt.Sprintf("L%d", r.line),
+		Request: Request{
+			Prompt:      blockText(blockKey(uint64(r.line), seed, domainPrompt), r.in),
+			MaxTokens:   r.out,
+			ForceLength: true,
+			InputTokens: r.in,
+		},
+	}
+}
