@@ -28,8 +28,8 @@ type toyServer struct {
 	// BOS included (vLLM flavor). The llama.cpp flavor renders a template
 	// through /apply-template and counts it instead.
 	chatOverhead int
-	noTokenize   int // a status to answer /tokenize with (404, 405)
-	noTemplate   bool
+	noTokenize   int  // a status to answer /tokenize with (404, 405)
+	noTemplate   bool // llama.cpp: no /apply-template; vLLM: /tokenize takes no messages
 }
 
 // differentCount is a server tokenizer unlike the local approx one: a token
@@ -75,7 +75,12 @@ func (ts *toyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "no", ts.noTokenize)
 			return
 		}
-		json.NewEncoder(w).Encode(ts.tokenize(body))
+		v := ts.tokenize(body)
+		if v == nil {
+			http.Error(w, `{"detail":"messages: extra fields not permitted"}`, http.StatusUnprocessableEntity)
+			return
+		}
+		json.NewEncoder(w).Encode(v)
 	case "/apply-template":
 		if ts.flavor != TokenizeLlamaCpp || ts.noTemplate {
 			http.NotFound(w, r)
@@ -114,6 +119,9 @@ func (ts *toyServer) tokenize(body map[string]any) map[string]any {
 		return map[string]any{"tokens": make([]int, n)}
 	}
 	if _, chat := body["messages"]; chat {
+		if ts.noTemplate {
+			return nil // the handler answers 422
+		}
 		n = ts.promptTokens(body, true)
 	} else {
 		prompt, _ := body["prompt"].(string)
@@ -247,6 +255,7 @@ func TestCalibrateUnavailable(t *testing.T) {
 		{"404", toyServer{flavor: TokenizeVLLM, count: workloads.ApproxTokens, noTokenize: http.StatusNotFound}, "HTTP 404"},
 		{"405", toyServer{flavor: TokenizeVLLM, count: workloads.ApproxTokens, noTokenize: http.StatusMethodNotAllowed}, "HTTP 405"},
 		{"llama.cpp without apply-template", toyServer{flavor: TokenizeLlamaCpp, count: workloads.ApproxTokens, noTemplate: true}, "apply-template"},
+		{"tokenize without messages", toyServer{flavor: TokenizeVLLM, count: workloads.ApproxTokens, noTemplate: true}, "HTTP 422"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -139,10 +139,17 @@ func (tc *tokenizeClient) countRequest(ctx context.Context, req workloads.Reques
 	}
 	body["model"] = tc.target.Model
 	body["add_generation_prompt"] = true
-	return tc.count(ctx, body)
+	n, err := tc.count(ctx, body)
+	var se *tokenizeStatusError
+	if errors.As(err, &se) && se.status/100 == 4 {
+		// A server whose /tokenize takes no messages (some SGLang versions).
+		return 0, fmt.Errorf("%w: %v", errNoTemplate, err)
+	}
+	return n, err
 }
 
-// errNoTemplate marks a llama.cpp server without /apply-template.
+// errNoTemplate marks a server that cannot count a chat request: llama.cpp
+// without /apply-template, or a /tokenize that takes no messages.
 var errNoTemplate = errors.New("no chat template endpoint")
 
 func (tc *tokenizeClient) count(ctx context.Context, body map[string]any) (int, error) {
@@ -152,9 +159,19 @@ func (tc *tokenizeClient) count(ctx context.Context, body map[string]any) (int, 
 		return 0, err
 	}
 	if status/100 != 2 {
-		return 0, fmt.Errorf("bench: POST %s: HTTP %d", tc.url, status)
+		return 0, &tokenizeStatusError{url: tc.url, status: status}
 	}
 	return v.tokens(), nil
+}
+
+// tokenizeStatusError is a /tokenize answer with a non-2xx status.
+type tokenizeStatusError struct {
+	url    string
+	status int
+}
+
+func (e *tokenizeStatusError) Error() string {
+	return fmt.Sprintf("bench: POST %s: HTTP %d", e.url, e.status)
 }
 
 // tokens is the count a /tokenize answer gives: "count" where the server

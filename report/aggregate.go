@@ -36,6 +36,10 @@ type Aggregator struct {
 	goodput goodputCounter
 	// spec gathers speculative decoding and prefix reuse (engine.go).
 	spec specCollector
+	// prompt compares target and actual prompt lengths (prompt.go).
+	prompt promptCollector
+	// sessions groups the turns of multi-turn sessions (sessions.go).
+	sessions sessionCollector
 
 	// plots collects what plots need beyond the distributions: per-second
 	// buckets, tokens per event, the first error messages (samples.go).
@@ -77,6 +81,8 @@ func (a *Aggregator) Add(r bench.Record) {
 	a.plots.add(&r)
 	a.goodput.add(&r)
 	a.spec.add(&r)
+	a.prompt.add(&r)
+	a.sessions.add(&r)
 	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
 	if !r.OK {
 		class := r.ErrorClass
@@ -162,6 +168,8 @@ func (a *Aggregator) Close() *Summary {
 	s.ConcurrencyAchieved = perSecond(a.sumE2E/1000, s.WindowS)
 	s.Goodput = a.goodput.close(a.total, s.WindowS)
 	s.Engine, s.hiddenEvents = a.spec.close()
+	s.PromptLength = a.prompt.close()
+	s.Sessions = a.sessions.close()
 
 	s.TTFTMS = newDistribution(a.ttft)
 	s.TTFTSchedMS = newDistribution(a.ttftSched)

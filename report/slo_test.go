@@ -92,3 +92,42 @@ func TestAggregatorGoodput(t *testing.T) {
 		t.Error("goodput without SLOs")
 	}
 }
+
+func TestPromptLength(t *testing.T) {
+	a := NewAggregator()
+	for _, r := range []bench.Record{
+		{OK: true, TargetInputTokens: 100, InputTokens: 107, TokensSource: bench.TokensFromUsage},
+		{OK: true, TargetInputTokens: 100, InputTokens: 100, TokensSource: bench.TokensFromUsage},
+		{OK: true, TargetInputTokens: 50, InputTokens: 49, TokensSource: bench.TokensFromUsage},
+		{OK: true, TargetInputTokens: 50, InputTokens: 50, TokensSource: bench.TokensFromEstimate}, // not the server's count
+		{OK: false, TargetInputTokens: 50, InputTokens: 0},
+		{OK: true, InputTokens: 30, TokensSource: bench.TokensFromUsage}, // no target
+	} {
+		a.Add(r)
+	}
+	p := a.Close().PromptLength
+	if p == nil || p.Requests != 3 || p.TargetMean != 250.0/3 || p.ActualMean != 256.0/3 || p.MaxAbsError != 7 || p.WithinOneShare != 2.0/3 || p.MeanAbsError != 8.0/3 {
+		t.Errorf("prompt length %+v", p)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	a := NewAggregator()
+	for _, r := range []bench.Record{
+		// Session a: two turns 0-100 ms and 300-400 ms: model 200 of 400 ms.
+		{OK: true, Session: "a", Turn: 1, TStartMS: 0, E2EMS: 100, TTFTMS: fp(10), InputTokens: 100},
+		{OK: true, Session: "a", Turn: 2, TStartMS: 300, E2EMS: 100, TTFTMS: fp(30), InputTokens: 300},
+		// Session b: one turn of 200 ms.
+		{OK: true, Session: "b", Turn: 1, TStartMS: 50, E2EMS: 200, TTFTMS: fp(20), InputTokens: 120},
+		{OK: true, TStartMS: 0, E2EMS: 10}, // not in a session
+	} {
+		a.Add(r)
+	}
+	s := a.Close().Sessions
+	if s == nil || s.Count != 2 || s.Turns.Mean != 1.5 || s.DurationMS.Max != 400 || s.ToolMS.Max != 200 || s.ModelShare != 400.0/600 {
+		t.Fatalf("sessions %+v", s)
+	}
+	if len(s.TTFTByContext) != 2 || s.TTFTByContext[0].MinTokens != 64 || s.TTFTByContext[0].Requests != 2 || s.TTFTByContext[1].TTFTP50MS != 30 {
+		t.Errorf("ttft by context %+v", s.TTFTByContext)
+	}
+}

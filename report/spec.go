@@ -76,6 +76,13 @@ func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok boo
 		return 0, 0, "", false
 	}
 	switch {
+	case len(r.EventTokens) == n && n >= 3:
+		// The last step is often cut short by max_tokens (its drafts were
+		// proposed in full, only some tokens kept): leave it out too.
+		for _, k := range r.EventTokens[1 : n-1] {
+			tokens += float64(k)
+		}
+		return tokens, float64(n - 2), "tokens per event (logprobs), first and last events left out", true
 	case len(r.EventTokens) == n:
 		for _, k := range r.EventTokens[1:] {
 			tokens += float64(k)

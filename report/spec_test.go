@@ -49,8 +49,8 @@ func TestSpecSources(t *testing.T) {
 		},
 		{
 			name:     "exact tokens per event from logprobs",
-			recs:     []bench.Record{{OK: true, OutputTokens: 9, EventsMS: []float64{1, 2, 3, 4}, EventTokens: []int{1, 2, 3, 3}}},
-			wantEvAL: 8.0 / 3, wantEst: "logprobs",
+			recs:     []bench.Record{{OK: true, OutputTokens: 9, EventsMS: []float64{1, 2, 3, 4, 5}, EventTokens: []int{1, 2, 3, 4, 1}}},
+			wantEvAL: 3, wantEst: "logprobs", // (2+3+4)/3: the prefill event and the capped last one left out
 		},
 		{
 			name: "plain stream: no speculative section",

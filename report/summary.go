@@ -42,6 +42,13 @@ type Summary struct {
 	// Goodput is present when the run was given SLOs (--slo).
 	Goodput *Goodput `json:"goodput,omitempty"`
 
+	// PromptLength compares the prompt lengths aimed at with the server's
+	// counts, when the workload set targets (prompt.go).
+	PromptLength *PromptLength `json:"prompt_length,omitempty"`
+
+	// Sessions describes multi-turn runs per session (sessions.go).
+	Sessions *Sessions `json:"sessions,omitempty"`
+
 	// Engine is what the engine did: its scraped metrics, speculative
 	// decoding from every source, prefix reuse (engine.go).
 	Engine *Engine `json:"engine,omitempty"`

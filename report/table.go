@@ -82,9 +82,20 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 			s.Tokens.EstimatedRecords, s.Requests.OK)
 	}
 	line("Tokens", "%s", tok)
+	if p := s.PromptLength; p != nil && p.MaxAbsError > 1 {
+		line("Prompt length", "server counted %.1f tokens on average for a target of %.1f (%.0f%% within +-1 token)",
+			p.ActualMean, p.TargetMean, 100*p.WithinOneShare)
+	}
 	if g := s.Goodput; g != nil {
 		line("Goodput", "%.1f%% of requests within %s: %.2f req/s, %.1f output tok/s",
 			100*g.Attainment, g.SLO, g.RequestsPerS, g.OutputTokensPerS)
+	}
+	if ss := s.Sessions; ss != nil {
+		line("Sessions", "%d, turns mean %.1f, duration p50 %.2f s, model %.0f%% of session time (the rest think and tool time)",
+			ss.Count, ss.Turns.Mean, ss.DurationMS.P50/1000, 100*ss.ModelShare)
+		for _, b := range ss.TTFTByContext {
+			line("", "TTFT p50 %8.2f ms at %6d-%-6d prompt tokens (%d turns)", b.TTFTP50MS, b.MinTokens, b.MaxTokens, b.Requests)
+		}
 	}
 	s.writeEngine(line)
 }

@@ -6,167 +6,238 @@ import (
 	"time"
 )
 
-// DefaultModel is the model id the simulator serves when Config.Model is empty.
-const DefaultModel = "tokenbench-sim-8b"
+// DefaultModel is the model profile, and so the served model id, when
+// Config.Model is empty.
+const DefaultModel = "llama-3.1-8b"
 
-// Defaults of Config, sized for Llama-3.1-8B in bf16 on one H100 80GB under
-// vLLM's defaults for online serving.
+// Defaults of Config: one H100 serving Llama-3.1-8B in BF16 under vLLM's
+// defaults for online serving.
 const (
+	// DefaultGPU is the GPU profile when Config.GPU is empty.
+	DefaultGPU = "H100"
 	// DefaultMaxBatch is vLLM's default max_num_seqs.
 	DefaultMaxBatch = 256
 	// DefaultTokenBudget is vLLM's default max_num_batched_tokens for online
 	// serving on large GPUs: it bounds each step and chunks long prefills.
 	DefaultTokenBudget = 8192
-	// DefaultMaxModelLen is Llama-3.1's context window.
-	DefaultMaxModelLen = 131072
-	// DefaultKVCapacityTokens is what is left of 80 GB after 16 GB of weights,
-	// at 128 KiB of KV cache per token (32 layers x 8 KV heads x 128 dims x
-	// K and V x 2 bytes).
-	DefaultKVCapacityTokens = (80_000_000_000 - 16_000_000_000) / (128 << 10)
+	// DefaultGPUMemoryUtilization is vLLM's gpu_memory_utilization: the
+	// share of HBM that weights and KV cache may take.
+	DefaultGPUMemoryUtilization = 0.9
+	// DefaultBlockSize is vLLM's KV cache block size in tokens, the unit of
+	// allocation and of prefix-cache hits.
+	DefaultBlockSize = 16
 	// DefaultMaxTokens caps the output of a request that gives no max_tokens.
 	DefaultMaxTokens = 4096
 )
 
 // Config describes the simulated deployment. The zero value of a field means
-// its default; New validates the rest.
+// its default; New validates the rest. It is plain data (run.json records it).
 type Config struct {
-	// Model is the served model id; requests naming another model get 404.
+	// Model is the model profile (LookupModel: "llama-3.1-8b", "qwen-2.5-7b",
+	// "gpt-oss-120b", ...), case-insensitive. Its canonical name is the
+	// served model id unless ServedModelName is set.
 	Model string
-	// Seed makes output lengths and text deterministic: the same seed and the
-	// same request body always give the same answer.
+	// ServedModelName is the model id of the API; requests naming another
+	// model get 404.
+	ServedModelName string `json:",omitempty"`
+	// GPU is the GPU profile (LookupGPU: "H100", "H200", "B200", "MI300X", ...).
+	GPU string
+	// TP is the tensor-parallel degree: GPUs serving one replica.
+	TP int
+	// Precision is the weight format: bf16, fp8 or fp4.
+	Precision Precision
+	// KVPrecision is the KV cache format: bf16 or fp8; empty means bf16 for
+	// bf16 weights and fp8 for quantized ones.
+	KVPrecision Precision `json:",omitempty"`
+	// GPUMemoryUtilization is the share of HBM for weights and KV cache.
+	GPUMemoryUtilization float64
+	// Seed makes output lengths, text, speculative acceptance and faults
+	// deterministic.
 	Seed uint64
 	// MaxBatch is the most sequences running at once (vLLM max_num_seqs).
 	MaxBatch int
-	// TokenBudget is the most tokens scheduled in one step: one per running
-	// decode plus prefill chunk tokens (vLLM max_num_batched_tokens).
+	// TokenBudget is the most tokens scheduled in one step: each running
+	// decode's 1 + SpecTokens plus prefill chunk tokens (vLLM
+	// max_num_batched_tokens).
 	TokenBudget int
 	// MaxModelLen is the context limit: a request whose prompt plus
-	// max_tokens exceeds it is rejected with HTTP 400.
+	// max_tokens exceeds it is rejected with HTTP 400. Zero means the model's
+	// context window, or the KV cache when that is smaller.
 	MaxModelLen int
-	// KVCapacityTokens is the KV cache size in tokens. A sequence is admitted
-	// only when its prompt plus its output fit beside those already running.
+	// KVCapacityTokens is the KV cache size in tokens. Zero means derived:
+	// (HBM x GPUMemoryUtilization - weights per GPU) / KV bytes per token.
 	KVCapacityTokens int
-	// Timing is the step-time model.
+	// BlockSize is the KV cache block size in tokens.
+	BlockSize int
+	// NoEvict admits a sequence only when the KV cache can hold its prompt
+	// and its whole output beside the promises to those running, so that
+	// none is ever preempted (TensorRT-LLM's GUARANTEED_NO_EVICT). Off, KV
+	// blocks are allocated as tokens come and the newest running sequence
+	// is preempted when they run out (vLLM).
+	NoEvict bool `json:",omitempty"`
+	// NoPrefixCache turns automatic prefix caching off.
+	NoPrefixCache bool `json:",omitempty"`
+	// Spec configures speculative decoding; off when Spec.Tokens is 0.
+	Spec Spec
+	// Faults are the per-request fault probabilities; none by default.
+	Faults Faults
+	// TimeScale multiplies every step's duration: 0.01 runs a hundred times
+	// faster than the modelled GPU, for tests and demos. Zero means 1.
+	TimeScale float64
+	// Timing holds the roofline's efficiency and overhead parameters.
 	Timing Timing
 }
 
-// Timing is the step-time model: the cost of one forward step of the batch is
-// a fixed part plus linear terms in the work scheduled in it. Zero fields take
-// the defaults of DefaultTiming.
-type Timing struct {
-	// PrefillPerToken is the compute-bound cost of one prompt token.
-	PrefillPerToken time.Duration
-	// StepBase is the fixed cost of one step, dominated by reading the weights.
-	StepBase time.Duration
-	// DecodePerSeq is added for each sequence decoding in the step.
-	DecodePerSeq time.Duration
-	// PerKContext is added per 1000 tokens of KV cache read by attention.
-	PerKContext time.Duration
+// Spec configures speculative decoding: every decode step verifies Tokens
+// draft tokens, each accepted with probability Acceptance when all before it
+// were.
+type Spec struct {
+	// Tokens is the draft length K (vLLM num_speculative_tokens).
+	Tokens int
+	// Acceptance is the probability that a draft position is accepted given
+	// that the positions before it were.
+	Acceptance float64
+	// DraftCost is the cost of proposing one draft token, as a fraction of
+	// the target model's decode step for the same sequences. Zero means
+	// DefaultDraftCost when Tokens > 0.
+	DraftCost float64
 }
 
-// DefaultTiming returns a step-time model that looks like Llama-3.1-8B on one
-// H100 with vLLM: a 10 ms step at batch 1, about 24 ms for a decode step of
-// 256 sequences with short contexts, and 50k prompt tokens/s of prefill.
-//
-// The model adds the costs of a step, where a real engine overlaps the
-// compute of prefill with the memory traffic of decode in a mixed batch; so
-// prefill is charged at the efficient end of what the GPU reaches, which keeps
-// throughput under load close to a real server's.
-func DefaultTiming() Timing {
-	return Timing{
-		// 15 GFLOP per prompt token at the ~750 TFLOP/s that large bf16
-		// GEMMs reach on an H100 SXM.
-		PrefillPerToken: 20 * time.Microsecond,
-		// 16 GB of weights at 3.35 TB/s is 4.8 ms; the rest is kernel launch,
-		// sampling and scheduling overhead of a real server at batch 1.
-		StepBase: 10 * time.Millisecond,
-		// Per-sequence GEMM rows, sampling and detokenization.
-		DecodePerSeq: 30 * time.Microsecond,
-		// 1000 tokens x 128 KiB of KV cache read at about 3.3 TB/s.
-		PerKContext: 40 * time.Microsecond,
-	}
-}
+// DefaultDraftCost is about one EAGLE-style draft layer against the target's
+// layers plus its LM head.
+const DefaultDraftCost = 0.05
 
-// DefaultConfig returns the default deployment: one H100 serving Llama-3.1-8B.
+// DefaultConfig returns the default deployment: one H100 serving
+// Llama-3.1-8B in BF16, with the KV cache and context derived from them.
 func DefaultConfig() Config {
 	return Config{
-		Model:            DefaultModel,
-		MaxBatch:         DefaultMaxBatch,
-		TokenBudget:      DefaultTokenBudget,
-		MaxModelLen:      DefaultMaxModelLen,
-		KVCapacityTokens: DefaultKVCapacityTokens,
-		Timing:           DefaultTiming(),
+		Model:                DefaultModel,
+		GPU:                  DefaultGPU,
+		TP:                   1,
+		Precision:            BF16,
+		GPUMemoryUtilization: DefaultGPUMemoryUtilization,
+		MaxBatch:             DefaultMaxBatch,
+		TokenBudget:          DefaultTokenBudget,
+		BlockSize:            DefaultBlockSize,
+		TimeScale:            1,
+		Timing:               DefaultTiming(),
 	}
-}
-
-// StepDuration is the duration of one step that prefills prefillTokens prompt
-// tokens, decodes decodeSeqs sequences and reads contextTokens tokens of KV
-// cache. It is pure and linear in each argument.
-func (t Timing) StepDuration(prefillTokens, decodeSeqs, contextTokens int) time.Duration {
-	return t.StepBase +
-		time.Duration(prefillTokens)*t.PrefillPerToken +
-		time.Duration(decodeSeqs)*t.DecodePerSeq +
-		time.Duration(contextTokens)*t.PerKContext/1000
 }
 
 // withDefaults fills zero fields from DefaultConfig.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Model == "" {
-		c.Model = d.Model
+	set := func(v *string, def string) {
+		if *v == "" {
+			*v = def
+		}
 	}
-	if c.MaxBatch == 0 {
-		c.MaxBatch = d.MaxBatch
+	set(&c.Model, d.Model)
+	set(&c.GPU, d.GPU)
+	if c.Precision == "" {
+		c.Precision = d.Precision
 	}
-	if c.TokenBudget == 0 {
-		c.TokenBudget = d.TokenBudget
+	if p, err := ParsePrecision(string(c.Precision)); err == nil {
+		c.Precision = p // validate reports a bad one
 	}
-	if c.MaxModelLen == 0 {
-		c.MaxModelLen = d.MaxModelLen
+	if c.KVPrecision == "" {
+		c.KVPrecision = defaultKVPrecision(c.Precision)
 	}
-	if c.KVCapacityTokens == 0 {
-		c.KVCapacityTokens = d.KVCapacityTokens
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&c.TP, d.TP}, {&c.MaxBatch, d.MaxBatch}, {&c.TokenBudget, d.TokenBudget}, {&c.BlockSize, d.BlockSize},
+	} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
 	}
-	dt := d.Timing
-	if c.Timing.PrefillPerToken == 0 {
-		c.Timing.PrefillPerToken = dt.PrefillPerToken
+	if c.GPUMemoryUtilization == 0 {
+		c.GPUMemoryUtilization = d.GPUMemoryUtilization
 	}
-	if c.Timing.StepBase == 0 {
-		c.Timing.StepBase = dt.StepBase
+	if c.TimeScale == 0 {
+		c.TimeScale = d.TimeScale
 	}
-	if c.Timing.DecodePerSeq == 0 {
-		c.Timing.DecodePerSeq = dt.DecodePerSeq
+	if c.Spec.Tokens > 0 && c.Spec.DraftCost == 0 {
+		c.Spec.DraftCost = DefaultDraftCost
 	}
-	if c.Timing.PerKContext == 0 {
-		c.Timing.PerKContext = dt.PerKContext
-	}
+	c.Timing = c.Timing.withDefaults()
 	return c
 }
 
-// validate reports every inconsistency of a defaulted Config at once.
+// validate reports every inconsistency of a defaulted Config at once, before
+// the profiles are resolved.
 func (c Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("sim: "+format, args...))
 	}
-	if c.MaxBatch < 0 {
-		bad("MaxBatch %d is negative", c.MaxBatch)
+	if _, err := LookupModel(c.Model); err != nil {
+		errs = append(errs, err)
 	}
-	if c.TokenBudget < c.MaxBatch {
+	if _, err := LookupGPU(c.GPU); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := ParsePrecision(string(c.Precision)); err != nil {
+		errs = append(errs, fmt.Errorf("sim: Precision: %w", err))
+	}
+	if p, err := ParsePrecision(string(c.KVPrecision)); err != nil || p == FP4 {
+		bad("KVPrecision %q: want bf16 or fp8", c.KVPrecision)
+	}
+	if c.TP < 1 {
+		bad("TP %d: want 1 or more GPUs", c.TP)
+	}
+	if c.GPUMemoryUtilization <= 0 || c.GPUMemoryUtilization > 1 {
+		bad("GPUMemoryUtilization %v: want a share in (0, 1]", c.GPUMemoryUtilization)
+	}
+	if c.MaxBatch < 1 {
+		bad("MaxBatch %d: want 1 or more", c.MaxBatch)
+	}
+	if c.TokenBudget < c.MaxBatch*(1+max(c.Spec.Tokens, 0)) {
 		// Every running sequence must be able to decode in every step.
-		bad("TokenBudget %d is less than MaxBatch %d", c.TokenBudget, c.MaxBatch)
+		bad("TokenBudget %d is less than MaxBatch %d x (1 + Spec.Tokens %d)", c.TokenBudget, c.MaxBatch, c.Spec.Tokens)
 	}
-	if c.MaxModelLen < 2 {
-		bad("MaxModelLen %d leaves no room for a prompt and an output token", c.MaxModelLen)
+	if c.BlockSize < 1 {
+		bad("BlockSize %d: want 1 or more tokens", c.BlockSize)
 	}
-	if c.KVCapacityTokens < c.MaxModelLen {
-		// As vLLM refuses to start: a request of the full context must fit,
-		// or it would wait forever.
-		bad("KVCapacityTokens %d cannot hold one sequence of MaxModelLen %d", c.KVCapacityTokens, c.MaxModelLen)
+	if c.MaxModelLen < 0 || c.KVCapacityTokens < 0 {
+		bad("MaxModelLen %d and KVCapacityTokens %d must not be negative", c.MaxModelLen, c.KVCapacityTokens)
 	}
-	t := c.Timing
-	if t.PrefillPerToken < 0 || t.StepBase < 0 || t.DecodePerSeq < 0 || t.PerKContext < 0 {
-		bad("Timing has a negative duration: %+v", t)
+	if c.TimeScale < 0 {
+		bad("TimeScale %v is negative", c.TimeScale)
+	}
+	if c.Spec.Tokens < 0 || c.Spec.Tokens > maxSpecTokens {
+		bad("Spec.Tokens %d: want 0 to %d", c.Spec.Tokens, maxSpecTokens)
+	}
+	if c.Spec.Acceptance < 0 || c.Spec.Acceptance > 1 {
+		bad("Spec.Acceptance %v: want a probability in [0, 1]", c.Spec.Acceptance)
+	}
+	if c.Spec.DraftCost < 0 {
+		bad("Spec.DraftCost %v is negative", c.Spec.DraftCost)
+	}
+	if err := c.Faults.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Timing.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// maxSpecTokens bounds the draft length, as engines do (vLLM's EAGLE
+// proposers go to about 10).
+const maxSpecTokens = 16
+
+// served is the model id of the API.
+func (c Config) served(m ModelSpec) string {
+	if c.ServedModelName != "" {
+		return c.ServedModelName
+	}
+	return m.Name
+}
+
+// scale is the duration of d seconds of modelled GPU time.
+func (c Config) scale(seconds float64) time.Duration {
+	return time.Duration(seconds * c.TimeScale * float64(time.Second))
 }

@@ -1,76 +1,170 @@
 // Package sim is tokenbench's built-in inference engine: a real HTTP server
-// that speaks vLLM's OpenAI-compatible API and answers with the timing of
-// Llama-3.1-8B on one H100, so that a benchmark runs, and every test passes,
-// on a laptop without a GPU. The benchmark client reaches it over loopback
-// HTTP like any other server.
+// that speaks vLLM's OpenAI-compatible API and answers with the timing a
+// given model would have on given GPUs, so that a benchmark runs, and every
+// test passes, on a laptop without a GPU. The benchmark client reaches it over
+// loopback HTTP like any other server.
 //
-// In: OpenAI requests (POST /v1/chat/completions, /v1/completions, streaming
-// or not; vLLM's ignore_eos and min_tokens extensions). Out: responses whose
-// tokens arrive when a simulated GPU would have produced them, with usage,
-// plus GET /v1/models, GET /health and GET /metrics (Prometheus text with
-// vLLM's metric names: vllm:num_requests_running, vllm:num_requests_waiting,
-// vllm:kv_cache_usage_perc, vllm:prompt_tokens_total,
-// vllm:generation_tokens_total, vllm:request_success_total).
+// In: a Config (GPU, model, precision, tensor parallelism, scheduler limits,
+// speculative decoding, faults) and OpenAI requests (POST
+// /v1/chat/completions and /v1/completions, streaming or not; vLLM's
+// ignore_eos and min_tokens; logprobs). Out: responses whose tokens arrive
+// when the simulated GPUs would have produced them, with usage (and
+// prompt_tokens_details.cached_tokens) and llama.cpp-style timings, plus
+// GET /v1/models, GET /health and GET /metrics (Prometheus text, vLLM names).
 //
-// # What is modelled
+// # Profiles
 //
-// A pure scheduler (no clock, no goroutine) does continuous batching as
-// vLLM's does: each step runs the decodes of all running sequences, then
-// prefill chunks, first of sequences already admitted, then of waiting ones
-// admitted in arrival order (FIFO) while the batch (MaxBatch), the step's
-// token budget (TokenBudget) and the KV cache (KVCapacityTokens) allow. A
-// prompt longer than what is left of the budget is prefilled in chunks over
-// several steps (chunked prefill). A sequence emits its first token at the
-// end of the step that completes its prefill, then one token per step. A
-// sequence reserves KV cache for its prompt and its whole output when it is
-// admitted; when the cache or the batch is full, later arrivals wait.
+// GPUs (LookupGPU): every GPU of gpu-reference.md with specs (H100, H200,
+// B200, GB200, A100, L40S, L4, MI300X, MI325X, MI355X): dense tensor TFLOPS
+// by precision, HBM capacity and bandwidth, scale-up bandwidth, board power.
+// Models (LookupModel), from their config.json: llama-3.1-8b, llama-3.1-70b,
+// llama-3.3-70b, qwen-2.5-7b, qwen-2.5-32b, gpt-oss-120b (MoE, 128 experts,
+// 4 active) and deepseek-v3 (MoE with multi-head latent attention). Names are
+// case-insensitive. Weights are bf16, fp8 or fp4 (the embedding and LM head
+// stay bf16); the KV cache bf16 or fp8. A GPU without tensor cores for the
+// weights' precision runs them at the next wider one it has.
 //
-// A step lasts
+// # Step time: a roofline
 //
-//	StepBase + prefill tokens × PrefillPerToken + decoding sequences × DecodePerSeq
-//	         + KV tokens read / 1000 × PerKContext
+// Each step of the batch costs, on each of the TP ranks,
 //
-// where the KV tokens read are the context of every sequence in the step.
+//	StepBase + sequences x DecodePerSeq
+//	+ bound(2 x active params x tokens / (peak x MFU),  weight bytes read / (bandwidth x MBU))
+//	+ bound(attention FLOPs / (bf16 peak x MFU),       KV bytes read / (bandwidth x MBU))
+//	+ all-reduces: 2 per layer of tokens x hidden x 2 bytes over the scale-up link (TP > 1)
+//	+ K x DraftCost x (the decoding sequences' forward pass), under speculative decoding
+//
+// where bound(c, m) = max(c, m) + (1 - Overlap) x min(c, m): each kernel is
+// bound by compute or by memory, and near the ridge point reaches neither
+// peak. Tokens are prefill chunk tokens plus, for each decoding sequence,
+// 1 + K (its last token and the drafts to verify). Attention FLOPs are
+// 4 x heads x head_dim per layer and query-context pair (prefill chunks count
+// their causal triangle); KV bytes are the context of every sequence in the
+// step. Weight bytes read exclude the embedding gather; for MoE models they
+// count the expected share of experts a step's tokens touch,
+// 1 - (1 - k/E)^tokens, while FLOPs count active parameters. FP4 GEMMs
+// reach FP4Efficiency of the FP4 peak beside what FP8 ones reach of theirs.
+// Decode is therefore memory-bound and cheap to batch, prefill
+// compute-bound, and a mixed step shares one read of the weights.
+//
+// # Calibration
+//
+// With the default Timing (MFU 0.50, MBU 0.90, Overlap 0.50, FP4Efficiency
+// 0.75, StepBase 1 ms, DecodePerSeq 4 µs) the offline throughput of the
+// simulator lands within 20% of every TensorRT-LLM figure of
+// gpu-reference.md (perf-overview.md), run as trtllm-bench runs them: all
+// requests queued at once (its request counts), a batch limited by the KV
+// cache (MaxBatch 2048) and TensorRT-LLM's no-evict admission (NoEvict).
+// Output tokens/s of the tensor-parallel group (calibration_test.go):
+//
+//	row                                 published  predicted   error
+//	llama-3.1-8b  H100  TP1 fp8 1000/1000   15220      13214  -13.2%
+//	llama-3.1-8b  H100  TP1 fp8  128/2048   22714      19112  -15.9%
+//	llama-3.1-8b  H100  TP1 fp8 2048/2048    9305       8569   -7.9%
+//	llama-3.1-8b  H200  TP1 fp8 1000/1000   17744      15906  -10.4%
+//	llama-3.1-8b  H200  TP1 fp8  128/2048   26221      23870   -9.0%
+//	llama-3.1-8b  H200  TP1 fp8 2048/2048   12194      11055   -9.3%
+//	llama-3.3-70b H100  TP2 fp8 1000/1000    4205       4277   +1.7%
+//	llama-3.3-70b H100  TP2 fp8  128/2048    6651       6537   -1.7%
+//	llama-3.3-70b H100  TP2 fp8 2048/2048    3082       2950   -4.3%
+//	llama-3.3-70b H200  TP1 fp8 1000/1000    2909       2427  -16.6%
+//	llama-3.3-70b H200  TP1 fp8  128/2048    4336       3797  -12.4%
+//	llama-3.3-70b H200  TP1 fp8 2048/2048    2003       1765  -11.9%
+//	llama-3.3-70b B200  TP1 fp4 1000/1000    7007       7360   +5.0%
+//	llama-3.3-70b B200  TP1 fp4  128/2048    9922      11440  +15.3%
+//	llama-3.3-70b B200  TP1 fp4 2048/2048    4783       5363  +12.1%
+//	llama-3.3-70b GB200 TP1 fp4 1000/1000    7326       7955   +8.6%
+//	llama-3.3-70b GB200 TP1 fp4  128/2048   11309      12016   +6.3%
+//	llama-3.3-70b GB200 TP1 fp4 2048/2048    5646       5739   +1.7%
+//
+// The default deployment is vLLM's instead (MaxBatch 256, KV allocated as
+// tokens come, preemption when it runs out): on these rows it predicts 0 to
+// 30% less (8B on H100, 1000/1000: 12585 tokens/s; 70B on one H200: 2043,
+// with 1347 preemptions of 3000 requests).
+//
+// # Scheduler
+//
+// A pure scheduler (no clock, no goroutine; times are given to it) does
+// continuous batching as vLLM's V1 does. Each step schedules the running
+// sequences first, decodes then unfinished prefills, then admits waiting
+// ones in arrival order while the batch (MaxBatch), the step's token budget
+// (TokenBudget) and the KV cache allow. A prompt longer than what is left of
+// the budget is prefilled in chunks over several steps. A sequence emits its
+// first token at the end of the step that completes its prefill.
+//
+// KV cache: HBM x GPUMemoryUtilization minus the weights per rank, divided by
+// the KV bytes per token per rank (2 x layers x KV heads / TP x head_dim x
+// bytes; MLA's latent is replicated), in blocks of BlockSize (16) tokens.
+// Blocks are allocated as tokens are scheduled. When none is free, the
+// newest running sequence is preempted: its blocks are freed and it goes
+// back to the head of the queue, to recompute its prompt and output so far
+// (vllm:num_preemptions_total counts it); no new sequence is admitted in
+// that step. With NoEvict a sequence is admitted only when its whole length
+// fits beside what the running ones were promised, and none is preempted.
+//
+// Prefix cache: a full block is keyed by the hash of its tokens chained to
+// the block before it; a new sequence reuses the cached blocks of its
+// longest cached prefix (at least one token is always computed) and skips
+// their prefill. Prompt tokens are the texts' words as
+// workloads.ApproxTokens counts them (token ids for completions given
+// ids); generated tokens are keyed the same way, so a next turn that sends
+// the answer back hits it. Freed blocks keep their contents in an LRU queue
+// (a sequence frees its last blocks first) until reallocated.
+//
+// Speculative decoding (Spec): every decode step verifies K draft tokens,
+// position i accepted with probability P when all before it were, drawn
+// from a source seeded by the request, and emits 1 + accepted tokens (capped
+// by max_tokens): on average 1 + P + ... + P^K (2.7731 for K=4, P=0.7).
+// A stream sends one event per step with all its tokens, as vLLM does.
+//
 // A real-time driver goroutine plans a step, sleeps until its absolute
-// deadline (so steps chain without drift), then hands the step's tokens to
-// the requests' handlers without ever blocking on a slow client. New requests
-// join at step boundaries; a client that disconnects has its sequence removed.
+// deadline (so steps chain without drift), then hands each sequence's new
+// tokens to its handler without ever blocking on a slow client. TimeScale
+// multiplies every step's duration, to run faster than the GPU.
 //
-// # Defaults and why
+// # Responses and metrics
 //
-//	MaxBatch          256      vLLM's default max_num_seqs
-//	TokenBudget       8192     vLLM's default max_num_batched_tokens on large GPUs
-//	MaxModelLen       131072   Llama-3.1's context window
-//	KVCapacityTokens  488281   (80 GB - 16 GB of weights) / 128 KiB of KV per token
-//	StepBase          10 ms    16 GB of weights at 3.35 TB/s, plus launch and sampling overhead
-//	PrefillPerToken   20 µs    15 GFLOP per token at the ~750 TFLOP/s of large bf16 GEMMs
-//	DecodePerSeq      30 µs    per-sequence GEMM rows, sampling, detokenization
-//	PerKContext       40 µs    1000 tokens × 128 KiB of KV read at ~3.3 TB/s
+// Usage carries prompt_tokens_details.cached_tokens. Every response carries
+// llama.cpp's timings (cache_n, prompt_n, prompt_ms, prompt_per_token_ms,
+// prompt_per_second, predicted_n, predicted_ms, predicted_per_token_ms,
+// predicted_per_second and, under speculative decoding, draft_n and
+// draft_n_accepted): on the usage chunk of a stream, else on its last chunk,
+// and on whole responses. With logprobs, each chunk lists one entry per
+// token. /metrics has vllm:num_requests_running, num_requests_waiting,
+// kv_cache_usage_perc, prompt_tokens_total, generation_tokens_total,
+// request_success_total, num_preemptions_total, prefix_cache_queries_total
+// and prefix_cache_hits_total (tokens), spec_decode_num_drafts_total,
+// num_draft_tokens_total, num_accepted_tokens_total and
+// num_accepted_tokens_per_pos_total{position} (only with speculative
+// decoding), and the histograms time_to_first_token_seconds,
+// inter_token_latency_seconds (one sample per emitting step),
+// e2e_request_latency_seconds and request_queue_time_seconds, all labelled
+// model_name and timed on the engine's clock.
 //
-// With these, one request with a 512-token prompt sees a TTFT of about 20 ms
-// and a TPOT of about 10 ms; 256 concurrent 512-in/128-out requests see
-// decode steps of about 24 ms, a mean TPOT of about 33 ms (decodes stall
-// behind chunked prefills of the others) and about 5,600 output tokens/s.
-// The costs of a step add up where a real engine overlaps prefill compute
-// with decode memory traffic, so prefill is charged at the efficient end.
+// Faults: each generation request draws at most one fault, seeded by Seed and
+// its arrival number: reset (the TCP connection closed with RST mid-stream),
+// http_500, http_429 (with Retry-After) before any token, stall (no more
+// bytes until the client gives up), malformed (an event that is not JSON),
+// truncated (the body ends cleanly without finish_reason or [DONE]).
 //
 // # Determinism
 //
-// Output lengths and text derive from a hash of Config.Seed and the request
-// body: the same request to an engine with the same seed gets the same
-// answer. With ignore_eos a request gets exactly max_tokens tokens
-// (finish_reason "length"); otherwise a lognormal natural length (median 200
-// tokens), at least min_tokens, capped at max_tokens (or 4096 and what the
-// context leaves), with finish_reason "length" when the cap stopped it and
-// "stop" otherwise. Output text is words of workloads.Words, one token each;
-// prompts are counted with workloads.ApproxTokens.
+// Output lengths, text, logprobs and acceptance draws derive from a hash of
+// Seed and the request body: the same request to an engine with the same
+// seed gets the same answer. With ignore_eos a request gets exactly
+// max_tokens tokens; otherwise a lognormal natural length (median 200
+// tokens), at least min_tokens, capped by max_tokens or the context. The
+// scheduler is deterministic for a sequence of arrivals; over HTTP, arrival
+// order is the clients'.
 //
-// # What is not modelled (yet)
+// # What is not modelled
 //
-// There is no real tokenizer and no chat template (prompt tokens are
-// workloads.ApproxTokens of the message texts), no prefix cache, no
-// speculative decoding, no preemption or swapping (sequences reserve their
-// KV cache up front instead), no n > 1, no logprobs, no tool calls and no
-// GPU or model profiles other than the one above. The timing model lives
-// behind Timing.StepDuration so that a roofline model can replace it.
+// No real tokenizer or chat template (prompt tokens are ApproxTokens of the
+// texts), no n > 1, no tool calls, no stop strings. Kernels are rooflines
+// with fitted efficiencies, not profiled operators (microsoft/vidur and
+// ai-dynamo/aiconfigurator go further); sliding-window attention counts as
+// full; MoE routing is uniform with no expert parallelism; pipeline
+// parallelism, CUDA graphs, CPU offload and swapping, and the draft model's
+// own KV cache are absent; a preempted sequence recomputes (it is never
+// swapped out). Power draw is in the profiles but not simulated.
 package sim

@@ -22,11 +22,14 @@ var errClosed = errors.New("sim: engine closed")
 // OpenAI API of vLLM and runs every request through a continuous-batching
 // scheduler in real time. Create it with New and release it with Close.
 type Engine struct {
-	cfg     Config
-	created time.Time
-	mux     *http.ServeMux
-	metrics *prometheus.Registry
-	ids     atomic.Uint64 // response ids
+	cfg      Config
+	dep      Deployment
+	served   string // the model id of the API
+	created  time.Time
+	mux      *http.ServeMux
+	metrics  *prometheus.Registry
+	ids      atomic.Uint64 // response ids
+	requests atomic.Uint64 // generation requests, numbering fault draws
 
 	mu      sync.Mutex // guards sched and streams
 	sched   *scheduler
@@ -39,37 +42,68 @@ type Engine struct {
 }
 
 // stream is how the driver hands tokens to a request's handler without ever
-// blocking on it: it publishes the count of tokens generated so far and
-// pokes notify; a slow handler catches up on several tokens at once.
+// blocking on it: it appends the token count reached at the end of each step
+// (so the handler sends one event per step, however late it reads) and pokes
+// notify.
 type stream struct {
-	ready  atomic.Int64
-	notify chan struct{} // cap 1
+	mu     sync.Mutex
+	steps  []int      // token counts not yet taken by the handler
+	result *seqResult // set with the last step
+	notify chan struct{}
 }
 
-// New checks cfg (zero fields take the defaults of DefaultConfig) and starts
-// the engine's scheduler.
+func (st *stream) push(em emit) {
+	st.mu.Lock()
+	st.steps = append(st.steps, em.n)
+	if em.done {
+		st.result = em.result
+	}
+	st.mu.Unlock()
+	select {
+	case st.notify <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the steps delivered since the last call, and the result once
+// the sequence is done.
+func (st *stream) take() ([]int, *seqResult) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	steps := st.steps
+	st.steps = nil
+	return steps, st.result
+}
+
+// New checks cfg (zero fields take the defaults of DefaultConfig), resolves
+// its profiles and starts the engine's scheduler.
 func New(cfg Config) (*Engine, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	d, err := cfg.Resolve()
+	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
-		cfg:     cfg,
+		cfg:     d.Config,
+		dep:     d,
+		served:  d.ServedModel,
 		created: time.Now(),
-		sched:   newScheduler(cfg),
+		sched:   newScheduler(d),
 		streams: map[seqID]*stream{},
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	e.metrics = prometheus.NewRegistry()
-	if err := e.metrics.Register(newCollector(e)); err != nil {
+	if e.metrics, err = newRegistry(e, e.sched.lat); err != nil {
 		return nil, err
 	}
 	e.mux = e.routes()
 	go e.run()
 	return e, nil
 }
+
+// Deployment returns what the engine runs: the resolved profiles, KV cache
+// and context.
+func (e *Engine) Deployment() Deployment { return e.dep }
 
 // Close stops the scheduler. Requests in flight end at once: streams stop
 // without [DONE]; later requests get 503. Close is idempotent.
@@ -81,16 +115,19 @@ func (e *Engine) Close() error {
 	return nil
 }
 
+// clock is the engine's time: since it was created.
+func (e *Engine) clock(t time.Time) time.Duration { return t.Sub(e.created) }
+
 // submit queues a sequence and returns its id and the stream its tokens
 // arrive on.
-func (e *Engine) submit(prompt, output int, reason string) (seqID, *stream, error) {
+func (e *Engine) submit(r seqRequest) (seqID, *stream, error) {
 	select {
 	case <-e.quit:
 		return 0, nil, errClosed
 	default:
 	}
 	e.mu.Lock()
-	id, err := e.sched.add(prompt, output, reason)
+	id, err := e.sched.add(r, e.clock(time.Now()))
 	var st *stream
 	if err == nil {
 		st = &stream{notify: make(chan struct{}, 1)}
@@ -136,12 +173,15 @@ func (e *Engine) run() {
 		busy  bool      // the previous step ended at start
 	)
 	for {
+		if now := time.Now(); !busy || now.Sub(start) > maxLag {
+			start = now
+		}
 		e.mu.Lock()
 		if ended != nil {
 			e.sched.commit(ended)
 			e.deliver(ended.emits)
 		}
-		st, ok := e.sched.plan()
+		st, ok := e.sched.plan(e.clock(start))
 		e.mu.Unlock()
 		ended = nil
 		if !ok {
@@ -152,9 +192,6 @@ func (e *Engine) run() {
 			case <-e.quit:
 				return
 			}
-		}
-		if now := time.Now(); !busy || now.Sub(start) > maxLag {
-			start = now
 		}
 		deadline := start.Add(st.duration)
 		timer.Reset(time.Until(deadline))
@@ -176,11 +213,7 @@ func (e *Engine) deliver(emits []emit) {
 		if !ok {
 			continue // cancelled during the step
 		}
-		st.ready.Store(int64(em.n))
-		select {
-		case st.notify <- struct{}{}:
-		default:
-		}
+		st.push(em)
 		if em.done {
 			delete(e.streams, em.id)
 		}

@@ -75,8 +75,8 @@ func (e *Engine) handleModels(w http.ResponseWriter, _ *http.Request) {
 		Root        string `json:"root"`
 		MaxModelLen int    `json:"max_model_len"`
 	}
-	m := model{ID: e.cfg.Model, Object: "model", Created: e.created.Unix(), OwnedBy: "tokenbench",
-		Root: e.cfg.Model, MaxModelLen: e.cfg.MaxModelLen}
+	m := model{ID: e.served, Object: "model", Created: e.created.Unix(), OwnedBy: "tokenbench",
+		Root: e.dep.Model.Source, MaxModelLen: e.cfg.MaxModelLen}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []model{m}})
 }
 
@@ -95,7 +95,7 @@ func (e *Engine) handleGenerate(a api) http.Handler {
 			writeError(w, err)
 			return
 		}
-		if req.model != "" && req.model != e.cfg.Model {
+		if req.model != "" && req.model != e.served {
 			writeError(w, &apiError{status: http.StatusNotFound, typ: "NotFoundError",
 				msg: fmt.Sprintf("The model `%s` does not exist.", req.model)})
 			return
@@ -105,8 +105,18 @@ func (e *Engine) handleGenerate(a api) http.Handler {
 			writeError(w, err)
 			return
 		}
+		fd := e.cfg.Faults.draw(e.cfg.Seed, e.requests.Add(1))
+		switch fd.kind {
+		case faultHTTP500:
+			writeError(w, &apiError{status: http.StatusInternalServerError, typ: "InternalServerError", msg: "injected fault: http_500"})
+			return
+		case faultHTTP429:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, &apiError{status: http.StatusTooManyRequests, typ: "RateLimitError", msg: "injected fault: http_429"})
+			return
+		}
 		ans := planAnswer(e.cfg.Seed, body, maxTokens, req.minTokens, req.ignoreEOS)
-		id, st, err := e.submit(req.promptTokens, ans.tokens, ans.reason)
+		id, st, err := e.submit(seqRequest{prompt: req.promptTokens, tokens: req.tokens, output: ans.tokens, reason: ans.reason, key: ans.key})
 		if errors.Is(err, errClosed) {
 			writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableError", msg: err.Error()})
 			return
@@ -117,9 +127,9 @@ func (e *Engine) handleGenerate(a api) http.Handler {
 		}
 		resp := e.newResponse(req, ans)
 		if req.stream {
-			e.writeStream(w, r, resp, id, st)
+			e.writeStream(w, r, resp, id, st, fd)
 		} else {
-			e.writeWhole(w, r, resp, id, st)
+			e.writeWhole(w, r, resp, id, st, fd)
 		}
 	})
 }

@@ -13,17 +13,13 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// fastConfig is a deployment whose steps take about a quarter millisecond,
-// so HTTP tests run quickly while still going through the scheduler.
+// fastConfig is the default deployment run fifty times faster than the
+// modelled GPU, so that HTTP tests run quickly while still going through the
+// scheduler: a decode step takes about a tenth of a millisecond.
 func fastConfig() Config {
 	cfg := DefaultConfig()
 	cfg.Seed = 42
-	cfg.Timing = Timing{
-		PrefillPerToken: 100 * time.Nanosecond,
-		StepBase:        200 * time.Microsecond,
-		DecodePerSeq:    time.Microsecond,
-		PerKContext:     time.Microsecond,
-	}
+	cfg.TimeScale = 0.02
 	return cfg
 }
 
@@ -98,3 +94,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// secondsD is s seconds.
+func secondsD(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

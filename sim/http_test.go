@@ -141,7 +141,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"wrong model", "POST", "/v1/chat/completions", `{"model":"gpt-4","messages":[{"role":"user","content":"hi"}]}`, 404, "NotFoundError"},
 		{"bad JSON", "POST", "/v1/chat/completions", `{"messages":[`, 400, "BadRequestError"},
-		{"missing messages", "POST", "/v1/chat/completions", `{"model":"tokenbench-sim-8b"}`, 400, "BadRequestError"},
+		{"missing messages", "POST", "/v1/chat/completions", `{"model":"llama-3.1-8b"}`, 400, "BadRequestError"},
 		{"missing prompt", "POST", "/v1/completions", `{"max_tokens":3}`, 400, "BadRequestError"},
 		{"prompt over context", "POST", "/v1/completions", `{"prompt":"` + strings.Repeat("the ", 100) + `"}`, 400, "BadRequestError"},
 		{"prompt plus max_tokens over context", "POST", "/v1/completions", `{"prompt":"the old man","max_tokens":98}`, 400, "BadRequestError"},
@@ -179,8 +179,8 @@ func TestErrors(t *testing.T) {
 
 func TestModelsAndHealth(t *testing.T) {
 	cfg := fastConfig()
-	cfg.Model = "my-model"
-	_, srv := newServer(t, cfg)
+	cfg.ServedModelName = "my-model"
+	e, srv := newServer(t, cfg)
 	models, err := newClient(srv, nil).ListModels(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestModelsAndHealth(t *testing.T) {
 	}
 	json.NewDecoder(resp.Body).Decode(&raw)
 	resp.Body.Close()
-	if raw.Object != "list" || len(raw.Data) != 1 || raw.Data[0].MaxModelLen != DefaultMaxModelLen {
+	if raw.Object != "list" || len(raw.Data) != 1 || raw.Data[0].MaxModelLen != e.Deployment().Config.MaxModelLen || raw.Data[0].MaxModelLen != 131072 {
 		t.Errorf("raw models = %+v", raw)
 	}
 	resp, err = http.Get(srv.URL + "/health")

@@ -43,6 +43,14 @@ func scrape(t *testing.T, url, modelName string) map[string]float64 {
 			if r, ok := labels["finished_reason"]; ok {
 				key = fmt.Sprintf("%s{%s}", name, r)
 			}
+			if p, ok := labels["position"]; ok {
+				key = fmt.Sprintf("%s{%s}", name, p)
+			}
+			if f.GetType() == dto.MetricType_HISTOGRAM {
+				out[name+"_count"] = float64(m.GetHistogram().GetSampleCount())
+				out[name+"_sum"] = m.GetHistogram().GetSampleSum()
+				continue
+			}
 			out[key] = value(f.GetType(), m)
 		}
 	}
@@ -121,5 +129,73 @@ func TestClientDisconnectRemovesSequence(t *testing.T) {
 	})
 	if got := scrape(t, srv.URL, DefaultModel)["vllm:request_success_total{abort}"]; got != 1 {
 		t.Errorf("aborted = %v, want 1", got)
+	}
+}
+
+// TestMetricsEngineSeries: the prefix cache, speculative decoding and
+// latency histograms under vLLM's names, after two identical streamed
+// requests.
+func TestMetricsEngineSeries(t *testing.T) {
+	tests := []struct {
+		name string
+		spec Spec
+	}{
+		{"plain", Spec{}},
+		{"speculative", Spec{Tokens: 4, Acceptance: 0.7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := fastConfig()
+			cfg.Spec = tt.spec
+			_, srv := newServer(t, cfg)
+			prompt := words("metrics", 64)
+			body := `{"messages":[{"role":"user","content":"` + prompt + `"}],"max_tokens":40,"ignore_eos":true,"stream":true}`
+			events := 0
+			for range 2 {
+				events += len(streamEvents(t, srv.URL, "/v1/chat/completions", body)) - 1 // not the role chunk
+			}
+			got := scrape(t, srv.URL, DefaultModel)
+			want := map[string]float64{
+				"vllm:num_preemptions_total":             0,
+				"vllm:prefix_cache_queries_total":        128,
+				"vllm:prefix_cache_hits_total":           48, // 63 tokens of whole blocks: 3 blocks
+				"vllm:generation_tokens_total":           80,
+				"vllm:time_to_first_token_seconds_count": 2,
+				"vllm:e2e_request_latency_seconds_count": 2,
+				"vllm:request_queue_time_seconds_count":  2,
+				"vllm:inter_token_latency_seconds_count": float64(events - 2),
+			}
+			for k, v := range want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+				}
+			}
+			if got["vllm:time_to_first_token_seconds_sum"] <= 0 || got["vllm:e2e_request_latency_seconds_sum"] < got["vllm:time_to_first_token_seconds_sum"] {
+				t.Errorf("TTFT sum %v, E2E sum %v", got["vllm:time_to_first_token_seconds_sum"], got["vllm:e2e_request_latency_seconds_sum"])
+			}
+			drafts, ok := got["vllm:spec_decode_num_drafts_total"]
+			if tt.spec.Tokens == 0 {
+				if ok {
+					t.Errorf("speculative series without speculative decoding: %v", got)
+				}
+				return
+			}
+			// Every event but each request's first (the prefill's token) is a
+			// verification step.
+			if drafts != float64(events-2) || got["vllm:spec_decode_num_draft_tokens_total"] != 4*drafts {
+				t.Errorf("drafts %v, draft tokens %v; want %d and 4 times that", drafts, got["vllm:spec_decode_num_draft_tokens_total"], events-2)
+			}
+			sum := 0.0
+			for i := range 4 {
+				v, ok := got[fmt.Sprintf("vllm:spec_decode_num_accepted_tokens_per_pos_total{%d}", i)]
+				if !ok {
+					t.Errorf("position %d missing", i)
+				}
+				sum += v
+			}
+			if sum != got["vllm:spec_decode_num_accepted_tokens_total"] || sum == 0 {
+				t.Errorf("accepted per position add up to %v, total %v", sum, got["vllm:spec_decode_num_accepted_tokens_total"])
+			}
+		})
 	}
 }

@@ -54,9 +54,30 @@ func planAnswer(seed uint64, body []byte, maxTokens, minTokens int, ignoreEOS bo
 
 // word returns the i-th output token (from 0): a word of workloads.Words with
 // its leading space, so that each one counts as exactly one token.
-func (a answer) word(i int) string {
-	w := workloads.Words[splitmix64(a.key+uint64(i)*0x9e3779b97f4a7c15)%uint64(len(workloads.Words))]
-	return " " + w
+func (a answer) word(i int) string { return wordAt(a.key, i) }
+
+// wordAt is the i-th output word of the answer with key key.
+func wordAt(key uint64, i int) string { return " " + workloads.Words[wordIndex(key, i)] }
+
+// wordIndex is the index in workloads.Words of the i-th output word.
+func wordIndex(key uint64, i int) int {
+	return int(splitmix64(key+uint64(i)*0x9e3779b97f4a7c15) % uint64(len(workloads.Words)))
+}
+
+// wordHashes are the prefix-cache keys of workloads.Words, so that keying an
+// output token costs no allocation.
+var wordHashes = func() []uint64 {
+	h := make([]uint64, len(workloads.Words))
+	for i, w := range workloads.Words {
+		h[i] = tokenHash(w)
+	}
+	return h
+}()
+
+// logprob is the log probability the engine reports for the i-th output
+// token: a deterministic value in (-3, 0].
+func (a answer) logprob(i int) float64 {
+	return -float64(splitmix64(a.key^uint64(i)<<20^0x510e527fade682d1)%3000) / 1000
 }
 
 // text returns the whole output.

@@ -7,8 +7,6 @@ import (
 	"net/http"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/tokenbench/tokenbench/workloads"
 )
 
 // api is the endpoint a request came through.
@@ -24,12 +22,18 @@ type request struct {
 	api          api
 	model        string // empty means the served model
 	promptTokens int
-	maxTokens    int // 0 when the request gives none
+	tokens       []uint64 // hash of each prompt token, for the prefix cache
+	maxTokens    int      // 0 when the request gives none
 	minTokens    int
 	ignoreEOS    bool
 	stream       bool
 	includeUsage bool
+	logprobs     bool // chat logprobs: true, or completions logprobs: N
+	topLogprobs  int  // alternatives listed per token
 }
+
+// maxLogprobs is vLLM's default max_logprobs.
+const maxLogprobs = 20
 
 // apiError is an error answered to the client as OpenAI error JSON.
 type apiError struct {
@@ -60,11 +64,14 @@ type chatBody struct {
 	common
 	Messages            []openai.ChatCompletionMessage `json:"messages"`
 	MaxCompletionTokens *int                           `json:"max_completion_tokens"`
+	Logprobs            bool                           `json:"logprobs"`
+	TopLogprobs         *int                           `json:"top_logprobs"`
 }
 
 type completionBody struct {
 	common
-	Prompt json.RawMessage `json:"prompt"`
+	Prompt   json.RawMessage `json:"prompt"`
+	Logprobs *int            `json:"logprobs"`
 }
 
 // decodeRequest parses and checks a request body of the given API. Errors
@@ -88,19 +95,35 @@ func decodeRequest(a api, body []byte) (request, error) {
 		if len(b.Messages) == 0 {
 			return r, badRequest("messages: a non-empty list is required")
 		}
-		r.promptTokens = countMessages(b.Messages)
+		r.tokens = messageTokens(b.Messages)
+		r.logprobs = b.Logprobs
+		if b.TopLogprobs != nil {
+			if r.topLogprobs = *b.TopLogprobs; r.topLogprobs < 0 || r.topLogprobs > maxLogprobs {
+				return r, badRequest("top_logprobs must be between 0 and %d, got %d.", maxLogprobs, r.topLogprobs)
+			}
+			if !r.logprobs && r.topLogprobs > 0 {
+				return r, badRequest("top_logprobs needs logprobs set to true.")
+			}
+		}
 	case completionsAPI:
 		var b completionBody
 		if err := unmarshal(body, &b); err != nil {
 			return r, err
 		}
 		c = b.common
-		if r.promptTokens, err = countPrompt(b.Prompt); err != nil {
+		if r.tokens, err = promptTokens(b.Prompt); err != nil {
 			return r, err
+		}
+		if b.Logprobs != nil {
+			if r.topLogprobs = *b.Logprobs; r.topLogprobs < 0 || r.topLogprobs > maxLogprobs {
+				return r, badRequest("logprobs must be between 0 and %d, got %d.", maxLogprobs, r.topLogprobs)
+			}
+			r.logprobs = true
 		}
 	default:
 		return r, badRequest("unknown API %d", a)
 	}
+	r.promptTokens = len(r.tokens)
 	r.model, r.stream, r.ignoreEOS = c.Model, c.Stream, c.IgnoreEOS
 	r.includeUsage = c.StreamOptions != nil && c.StreamOptions.IncludeUsage
 	if c.N != nil && *c.N != 1 {
@@ -131,55 +154,59 @@ func unmarshal(body []byte, v any) error {
 	return nil
 }
 
-// countMessages counts the prompt tokens of a conversation: the content
-// string of each message, or the text parts of array content. There is no
-// chat template, so the count is exactly workloads.ApproxTokens of the texts.
-func countMessages(msgs []openai.ChatCompletionMessage) int {
-	n := 0
+// messageTokens returns the prompt tokens of a conversation: those of the
+// content string of each message, or of the text parts of array content.
+// There is no chat template, so there are exactly workloads.ApproxTokens of
+// the texts.
+func messageTokens(msgs []openai.ChatCompletionMessage) []uint64 {
+	var toks []uint64
 	for _, m := range msgs {
-		n += workloads.ApproxTokens(m.Content)
+		toks = appendTextTokens(toks, m.Content)
 		for _, p := range m.MultiContent {
 			if p.Type == openai.ChatMessagePartTypeText || p.Type == "" {
-				n += workloads.ApproxTokens(p.Text)
+				toks = appendTextTokens(toks, p.Text)
 			}
 		}
 	}
-	return n
+	return toks
 }
 
-// countPrompt counts a completions prompt: a string, an array of strings, an
-// array of token ids or an array of arrays of ids. An array is served as one
-// sequence of all its parts, not as a batch of prompts.
-func countPrompt(raw json.RawMessage) (int, error) {
+// promptTokens returns the tokens of a completions prompt: a string, an
+// array of strings, an array of token ids or an array of arrays of ids. An
+// array is served as one sequence of all its parts, not as a batch of
+// prompts.
+func promptTokens(raw json.RawMessage) ([]uint64, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return 0, badRequest("prompt: a string or an array is required")
+		return nil, badRequest("prompt: a string or an array is required")
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return workloads.ApproxTokens(s), nil
+		return appendTextTokens(nil, s), nil
 	}
 	var parts []json.RawMessage
 	if json.Unmarshal(raw, &parts) != nil {
-		return 0, badRequest("prompt: want a string, an array of strings or an array of token ids")
+		return nil, badRequest("prompt: want a string, an array of strings or an array of token ids")
 	}
-	n := 0
+	var toks []uint64
 	for _, p := range parts {
 		var s string
 		var id int64
 		var ids []int64
 		switch {
 		case json.Unmarshal(p, &s) == nil:
-			n += workloads.ApproxTokens(s)
+			toks = appendTextTokens(toks, s)
 		case json.Unmarshal(p, &id) == nil:
-			n++
+			toks = append(toks, idToken(id))
 		case json.Unmarshal(p, &ids) == nil:
-			n += len(ids)
+			for _, id := range ids {
+				toks = append(toks, idToken(id))
+			}
 		default:
-			return 0, badRequest("prompt: element %s is not a string, a token id or an array of token ids", truncate(p, 40))
+			return nil, badRequest("prompt: element %s is not a string, a token id or an array of token ids", truncate(p, 40))
 		}
 	}
-	return n, nil
+	return toks, nil
 }
 
 func truncate(b []byte, n int) string {

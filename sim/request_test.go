@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"net/http"
+	"reflect"
 	"testing"
 )
 
@@ -34,6 +35,13 @@ func TestDecodeRequest(t *testing.T) {
 			request{api: completionsAPI, promptTokens: 3}, false},
 		{"completion empty string", completionsAPI, `{"prompt":""}`,
 			request{api: completionsAPI}, false},
+		{"chat logprobs", chatAPI, `{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":3}`,
+			request{api: chatAPI, promptTokens: 1, logprobs: true, topLogprobs: 3}, false},
+		{"completions logprobs", completionsAPI, `{"prompt":"hi","logprobs":2}`,
+			request{api: completionsAPI, promptTokens: 1, logprobs: true, topLogprobs: 2}, false},
+		{"top_logprobs without logprobs", chatAPI, `{"messages":[{"role":"user","content":"hi"}],"top_logprobs":3}`, request{}, true},
+		{"top_logprobs too many", chatAPI, `{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}`, request{}, true},
+		{"completions logprobs negative", completionsAPI, `{"prompt":"hi","logprobs":-1}`, request{}, true},
 		{"not JSON", chatAPI, `hello`, request{}, true},
 		{"empty messages", chatAPI, `{"messages":[]}`, request{}, true},
 		{"content a number", chatAPI, `{"messages":[{"role":"user","content":5}]}`, request{}, true},
@@ -54,8 +62,15 @@ func TestDecodeRequest(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.tokens) != got.promptTokens {
+				t.Errorf("%d token hashes for %d prompt tokens", len(got.tokens), got.promptTokens)
+			}
+			got.tokens = nil
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
 	}
@@ -81,7 +96,7 @@ func TestLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := 100
 			if tt.name == "default cap" {
-				ctx = DefaultMaxModelLen
+				ctx = 131072
 			}
 			r := request{promptTokens: tt.prompt, maxTokens: tt.maxTokens, minTokens: tt.minToks}
 			got, err := r.limit(ctx)
@@ -101,6 +116,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"prompt":["a",[1,2],3],"min_tokens":2,"ignore_eos":true}`,
 		`{"prompt":"x","max_tokens":9223372036854775807}`,
 		`null`, `[]`, `{"messages":null}`, `{"prompt":[[[]]]}`,
+		`{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":2}`, `{"prompt":"x","logprobs":3}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -114,12 +130,31 @@ func FuzzDecodeRequest(f *testing.F) {
 				}
 				continue
 			}
-			if r.promptTokens < 0 || r.maxTokens < 0 || r.minTokens < 0 || (r.maxTokens > 0 && r.minTokens > r.maxTokens) {
+			if r.promptTokens != len(r.tokens) || r.maxTokens < 0 || r.minTokens < 0 || (r.maxTokens > 0 && r.minTokens > r.maxTokens) ||
+				r.topLogprobs < 0 || r.topLogprobs > maxLogprobs {
 				t.Fatalf("invalid request %+v", r)
 			}
-			if n, err := r.limit(DefaultMaxModelLen); err == nil && (n < 1 || n+r.promptTokens > DefaultMaxModelLen) {
+			const maxModelLen = 131072
+			if n, err := r.limit(maxModelLen); err == nil && (n < 1 || n+r.promptTokens > maxModelLen) {
 				t.Fatalf("limit %d for %+v", n, r)
 			}
 		}
 	})
+}
+
+// TestPromptTokensKeyTheText: equal texts give equal tokens, word by word,
+// and a word of several tokens gives several.
+func TestPromptTokensKeyTheText(t *testing.T) {
+	a, _ := decodeRequest(chatAPI, []byte(`{"messages":[{"role":"user","content":"the old man"}]}`))
+	b, _ := decodeRequest(completionsAPI, []byte(`{"prompt":"the  old\nman"}`))
+	if !reflect.DeepEqual(a.tokens, b.tokens) || len(a.tokens) != 3 {
+		t.Errorf("tokens %v and %v, want the same 3", a.tokens, b.tokens)
+	}
+	if a.tokens[0] != tokenHash(" the") {
+		t.Errorf("prompt word \"the\" and output word \" the\" are different tokens")
+	}
+	long, _ := decodeRequest(completionsAPI, []byte(`{"prompt":"internationalization"}`))
+	if len(long.tokens) != 4 || long.tokens[0] == long.tokens[1] {
+		t.Errorf("a 20-letter word gave tokens %v, want 4 distinct", long.tokens)
+	}
 }

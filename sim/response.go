@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
+	"strings"
 	"time"
 )
 
@@ -16,12 +14,34 @@ type response struct {
 	object  string // of the whole response
 	created int64
 	model   string
+	spec    bool // speculative decoding on: timings carry draft counts
 }
 
 type usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
+	PromptTokens        int            `json:"prompt_tokens"`
+	TotalTokens         int            `json:"total_tokens"`
+	CompletionTokens    int            `json:"completion_tokens"`
+	PromptTokensDetails *promptDetails `json:"prompt_tokens_details,omitempty"`
+}
+
+type promptDetails struct {
+	CachedTokens int `json:"cached_tokens"`
+}
+
+// timings are llama.cpp's per-response timings, with its field names; the
+// draft counts are present only under speculative decoding.
+type timings struct {
+	CacheN              int     `json:"cache_n"`
+	PromptN             int     `json:"prompt_n"`
+	PromptMs            float64 `json:"prompt_ms"`
+	PromptPerTokenMs    float64 `json:"prompt_per_token_ms"`
+	PromptPerSecond     float64 `json:"prompt_per_second"`
+	PredictedN          int     `json:"predicted_n"`
+	PredictedMs         float64 `json:"predicted_ms"`
+	PredictedPerTokenMs float64 `json:"predicted_per_token_ms"`
+	PredictedPerSecond  float64 `json:"predicted_per_second"`
+	DraftN              *int    `json:"draft_n,omitempty"`
+	DraftNAccepted      *int    `json:"draft_n_accepted,omitempty"`
 }
 
 type message struct {
@@ -56,10 +76,11 @@ type body struct {
 	Model   string   `json:"model"`
 	Choices []choice `json:"choices"`
 	Usage   *usage   `json:"usage,omitempty"`
+	Timings *timings `json:"timings,omitempty"`
 }
 
 func (e *Engine) newResponse(req request, ans answer) *response {
-	r := &response{req: req, ans: ans, created: time.Now().Unix(), model: e.cfg.Model}
+	r := &response{req: req, ans: ans, created: time.Now().Unix(), model: e.served, spec: e.cfg.Spec.Tokens > 0}
 	n := e.ids.Add(1)
 	suffix := fmt.Sprintf("%016x%016x", splitmix64(e.cfg.Seed^n), splitmix64(n))
 	if req.api == chatAPI {
@@ -70,23 +91,47 @@ func (e *Engine) newResponse(req request, ans answer) *response {
 	return r
 }
 
-func (r *response) usage() *usage {
+func (r *response) usage(res *seqResult) *usage {
 	return &usage{PromptTokens: r.req.promptTokens, CompletionTokens: r.ans.tokens,
-		TotalTokens: r.req.promptTokens + r.ans.tokens}
+		TotalTokens: r.req.promptTokens + r.ans.tokens, PromptTokensDetails: &promptDetails{CachedTokens: res.cached}}
 }
 
-// chunk returns the streamed event of token i (from 0), which carries the
-// finish reason when it is the last one.
-func (r *response) chunk(i int) body {
-	c := choice{}
-	if i == r.ans.tokens-1 {
+// timings computes llama.cpp's figures from the engine clock: prompt time
+// from the start of the step that began the prefill to the first token,
+// predicted time from the first token to the last; rates per token use
+// n - 1 intervals, as llama.cpp's do.
+func (r *response) timings(res *seqResult) *timings {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	t := &timings{CacheN: res.cached, PromptN: r.req.promptTokens - res.cached, PredictedN: res.generated}
+	t.PromptMs = ms(res.firstToken - res.promptStart)
+	if t.PromptN > 0 && t.PromptMs > 0 {
+		t.PromptPerTokenMs = t.PromptMs / float64(t.PromptN)
+		t.PromptPerSecond = 1000 * float64(t.PromptN) / t.PromptMs
+	}
+	t.PredictedMs = ms(res.lastToken - res.firstToken)
+	if n := t.PredictedN - 1; n > 0 && t.PredictedMs > 0 {
+		t.PredictedPerTokenMs = t.PredictedMs / float64(n)
+		t.PredictedPerSecond = 1000 * float64(n) / t.PredictedMs
+	}
+	if r.spec {
+		t.DraftN, t.DraftNAccepted = &res.draftTokens, &res.accepted
+	}
+	return t
+}
+
+// chunk returns the streamed event of tokens from to to (from 0, end
+// excluded): the tokens one step produced. The event of the last token
+// carries the finish reason.
+func (r *response) chunk(from, to int) body {
+	c := choice{Logprobs: r.logprobs(from, to)}
+	if to == r.ans.tokens {
 		c.FinishReason, c.StopReason = &r.ans.reason, &null{}
 	}
-	word := r.ans.word(i)
+	text := r.ans.textRange(from, to)
 	if r.req.api == chatAPI {
-		c.Delta = &message{Content: word}
+		c.Delta = &message{Content: text}
 	} else {
-		c.Text, c.StopReason = &word, &null{}
+		c.Text, c.StopReason = &text, &null{}
 	}
 	return r.body(c)
 }
@@ -94,6 +139,20 @@ func (r *response) chunk(i int) body {
 // roleChunk is the first event of a chat stream, before any token.
 func (r *response) roleChunk() body {
 	return r.body(choice{Delta: &message{Role: "assistant"}})
+}
+
+// whole is the complete non-streamed response.
+func (r *response) whole(res *seqResult) body {
+	c := choice{FinishReason: &r.ans.reason, StopReason: &null{}, Logprobs: r.logprobs(0, r.ans.tokens)}
+	text := r.ans.textRange(0, r.ans.tokens)
+	if r.req.api == chatAPI {
+		c.Message = &message{Role: "assistant", Content: text}
+	} else {
+		c.Text = &text
+	}
+	b := r.body(c)
+	b.Usage, b.Timings = r.usage(res), r.timings(res)
+	return b
 }
 
 func (r *response) body(choices ...choice) body {
@@ -107,92 +166,11 @@ func (r *response) body(choices ...choice) body {
 	return body{ID: r.id, Object: object, Created: r.created, Model: r.model, Choices: choices}
 }
 
-// await waits until more than have tokens of id are ready and returns how
-// many. It returns false when the client went away (the sequence is then
-// cancelled) or the engine closed.
-func (e *Engine) await(ctx context.Context, id seqID, st *stream, have int) (int, bool) {
-	for {
-		if n := int(st.ready.Load()); n > have {
-			return n, true
-		}
-		select {
-		case <-st.notify:
-		case <-ctx.Done():
-			e.cancel(id)
-			return have, false
-		case <-e.quit:
-			return have, false
-		}
+// textRange is the output from token from to token to.
+func (a answer) textRange(from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		b.WriteString(a.word(i))
 	}
-}
-
-// writeWhole answers with the whole chat.completion or text_completion once
-// the last token is generated.
-func (e *Engine) writeWhole(w http.ResponseWriter, r *http.Request, resp *response, id seqID, st *stream) {
-	for have := 0; have < resp.ans.tokens; {
-		var ok bool
-		if have, ok = e.await(r.Context(), id, st, have); !ok {
-			// The client is gone, or the engine closed: tell it so.
-			writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableError", msg: errClosed.Error()})
-			return
-		}
-	}
-	c := choice{FinishReason: &resp.ans.reason, StopReason: &null{}}
-	text := resp.ans.text()
-	if resp.req.api == chatAPI {
-		c.Message = &message{Role: "assistant", Content: text}
-	} else {
-		c.Text = &text
-	}
-	b := resp.body(c)
-	b.Usage = resp.usage()
-	writeJSON(w, http.StatusOK, b)
-}
-
-// writeStream answers with server-sent events: for chat a role-only chunk at
-// once, then one chunk per token as the scheduler produces it, the last one
-// with its finish reason, then the usage chunk when asked for, then [DONE].
-func (e *Engine) writeStream(w http.ResponseWriter, r *http.Request, resp *response, id seqID, st *stream) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(v any) bool {
-		data := []byte("[DONE]")
-		if v != nil {
-			data, _ = json.Marshal(v) // the types above always marshal
-		}
-		_, err := fmt.Fprintf(w, "data: %s\n\n", data)
-		if err == nil {
-			err = rc.Flush()
-		}
-		if err != nil {
-			e.cancel(id)
-			return false
-		}
-		return true
-	}
-	if resp.req.api == chatAPI && !send(resp.roleChunk()) {
-		return
-	}
-	for sent := 0; sent < resp.ans.tokens; {
-		ready, ok := e.await(r.Context(), id, st, sent)
-		if !ok {
-			return
-		}
-		for ; sent < ready; sent++ {
-			if !send(resp.chunk(sent)) {
-				return
-			}
-		}
-	}
-	if resp.req.includeUsage {
-		b := resp.body()
-		b.Usage = resp.usage()
-		if !send(b) {
-			return
-		}
-	}
-	send(nil)
+	return b.String()
 }

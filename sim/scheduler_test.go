@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// smallConfig is a deployment small enough to reason about step by step.
+// smallConfig is a deployment small enough to reason about step by step:
+// kv tokens of cache in blocks of 16.
 func smallConfig(maxBatch, budget, kv int) Config {
 	cfg := DefaultConfig()
 	cfg.MaxBatch, cfg.TokenBudget = maxBatch, budget
@@ -13,9 +14,18 @@ func smallConfig(maxBatch, budget, kv int) Config {
 	return cfg
 }
 
+func newTestScheduler(t *testing.T, cfg Config) *scheduler {
+	t.Helper()
+	d, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newScheduler(d)
+}
+
 func mustAdd(t *testing.T, s *scheduler, prompt, output int) seqID {
 	t.Helper()
-	id, err := s.add(prompt, output, "length")
+	id, err := s.add(seqRequest{prompt: prompt, output: output, reason: reasonLength, key: uint64(s.nextID + 1)}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +34,7 @@ func mustAdd(t *testing.T, s *scheduler, prompt, output int) seqID {
 
 func mustStep(t *testing.T, s *scheduler) step {
 	t.Helper()
-	st, ok := s.step()
+	st, ok := s.step(0)
 	if !ok {
 		t.Fatal("step: nothing to do")
 	}
@@ -54,7 +64,7 @@ func TestChunkedPrefill(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newScheduler(smallConfig(4, tt.budget, 32768).withDefaults())
+			s := newTestScheduler(t, smallConfig(4, tt.budget, 32768))
 			id := mustAdd(t, s, tt.prompt, 3)
 			for i, want := range tt.wantChunks {
 				st := mustStep(t, s)
@@ -78,7 +88,7 @@ func TestChunkedPrefill(t *testing.T) {
 }
 
 func TestQueueingWhenBatchFull(t *testing.T) {
-	s := newScheduler(smallConfig(2, 1024, 4096).withDefaults())
+	s := newTestScheduler(t, smallConfig(2, 1024, 4096))
 	a := mustAdd(t, s, 10, 1) // finishes at its first token
 	b := mustAdd(t, s, 10, 5)
 	c := mustAdd(t, s, 10, 5)
@@ -96,9 +106,6 @@ func TestQueueingWhenBatchFull(t *testing.T) {
 	if got := emitted(st); !slices.Equal(got, []seqID{b, c}) {
 		t.Fatalf("step 2 emitted %v, want %v (FIFO admission of c before d)", got, []seqID{b, c})
 	}
-	if got := s.stats(); got.running != 2 || got.waiting != 1 {
-		t.Errorf("after step 2: running %d waiting %d, want 2 and 1", got.running, got.waiting)
-	}
 	for !s.idle() {
 		mustStep(t, s)
 	}
@@ -107,39 +114,80 @@ func TestQueueingWhenBatchFull(t *testing.T) {
 	}
 }
 
-func TestKVCapacityLimitsAdmission(t *testing.T) {
-	// Each sequence reserves 400+100 tokens: two fit in 1000, the third waits
-	// although the batch has room, and so does the small one behind it (FIFO).
-	s := newScheduler(smallConfig(8, 4096, 1000).withDefaults())
-	for range 3 {
-		mustAdd(t, s, 400, 100)
+// TestKVGrowsAndPreempts: three sequences of 200 + 300 tokens share a cache
+// of 1024 tokens. Blocks are allocated as they grow, so all three start;
+// when the cache fills the newest is preempted, recomputed later, and every
+// sequence still gets exactly its tokens, each once.
+func TestKVGrowsAndPreempts(t *testing.T) {
+	tests := []struct {
+		name            string
+		noEvict         bool
+		wantRunning     int  // after the first step
+		wantPreemptions bool // some
+	}{
+		{"incremental allocation preempts", false, 3, true},
+		{"no-evict reserves and queues", true, 2, false},
 	}
-	mustAdd(t, s, 1, 1)
-	mustStep(t, s)
-	got := s.stats()
-	if got.running != 2 || got.waiting != 2 {
-		t.Fatalf("running %d waiting %d, want 2 and 2", got.running, got.waiting)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := smallConfig(8, 4096, 1024)
+			cfg.NoEvict = tt.noEvict
+			s := newTestScheduler(t, cfg)
+			ids := []seqID{mustAdd(t, s, 200, 300), mustAdd(t, s, 200, 300), mustAdd(t, s, 200, 300)}
+			st := mustStep(t, s)
+			if got := s.stats(); got.running != tt.wantRunning {
+				t.Fatalf("after step 1: running %d, want %d", got.running, tt.wantRunning)
+			}
+			if want := float64(3*13) / 64; !tt.noEvict && s.kv.usage() != want {
+				t.Errorf("KV usage after prefill = %v, want %v (13 blocks of prompt each)", s.kv.usage(), want)
+			}
+			last := map[seqID]int{}
+			maxWaiting := 0
+			for steps := 1; ; steps++ {
+				for _, e := range st.emits {
+					if e.n <= last[e.id] {
+						t.Fatalf("sequence %d went from %d to %d tokens", e.id, last[e.id], e.n)
+					}
+					last[e.id] = e.n
+				}
+				maxWaiting = max(maxWaiting, s.stats().waiting)
+				if s.idle() {
+					break
+				}
+				if steps > 5000 {
+					t.Fatal("no progress")
+				}
+				st = mustStep(t, s)
+			}
+			got := s.stats()
+			t.Logf("preemptions %d, max waiting %d, generated %d", got.preemptions, maxWaiting, got.generationTokens)
+			for _, id := range ids {
+				if last[id] != 300 {
+					t.Errorf("sequence %d ended with %d tokens, want 300", id, last[id])
+				}
+			}
+			if got.generationTokens != 900 || got.kvUsage != 0 || got.finished[reasonLength] != 3 {
+				t.Errorf("end stats %+v, want 900 tokens, an empty cache, 3 finished", got)
+			}
+			if (got.preemptions > 0) != tt.wantPreemptions || maxWaiting == 0 {
+				t.Errorf("preemptions %d, max waiting %d; want preemptions %v and a queue", got.preemptions, maxWaiting, tt.wantPreemptions)
+			}
+		})
 	}
-	if want := 802.0 / 1000; got.kvUsage != want {
-		t.Errorf("KV usage = %v, want %v", got.kvUsage, want)
-	}
-	steps := 1 // steps taken so far
-	for s.stats().waiting == 2 {
-		mustStep(t, s)
-		steps++
-	}
-	// The first two emit their 100th token at the end of step 100; their KV
-	// is free for step 101.
-	if steps != 101 {
-		t.Errorf("third sequence admitted in step %d, want 101", steps)
-	}
-	if _, err := s.add(900, 101, "length"); err == nil {
+}
+
+func TestSequenceLargerThanCache(t *testing.T) {
+	s := newTestScheduler(t, smallConfig(8, 4096, 1024))
+	if _, err := s.add(seqRequest{prompt: 900, output: 125}, 0); err == nil {
 		t.Error("add of a sequence larger than the KV cache: no error")
+	}
+	if _, err := s.add(seqRequest{prompt: 900, output: 0}, 0); err == nil {
+		t.Error("add of a sequence without output: no error")
 	}
 }
 
 func TestCancelFreesSlot(t *testing.T) {
-	s := newScheduler(smallConfig(1, 1024, 4096).withDefaults())
+	s := newTestScheduler(t, smallConfig(1, 1024, 4096))
 	a := mustAdd(t, s, 100, 50)
 	b := mustAdd(t, s, 100, 50)
 	mustStep(t, s)
@@ -158,7 +206,7 @@ func TestCancelFreesSlot(t *testing.T) {
 	}
 	// Cancelled between the plan and the end of a step: the step's work for
 	// b is dropped and b emits nothing.
-	st, ok := s.plan()
+	st, ok := s.plan(0)
 	if !ok || st.decodeSeqs != 1 {
 		t.Fatalf("plan: %v decode %d, want b decoding", ok, st.decodeSeqs)
 	}
@@ -168,13 +216,10 @@ func TestCancelFreesSlot(t *testing.T) {
 	if s.commit(&st); len(st.emits) != 0 {
 		t.Errorf("commit after cancel emitted %v", st.emits)
 	}
-	if got := s.stats().finished[reasonAbort]; got != 2 {
-		t.Errorf("aborted = %d, want 2", got)
+	if got := s.stats(); got.finished[reasonAbort] != 2 || got.kvUsage != 0 {
+		t.Errorf("aborted = %d, KV usage %v; want 2 and 0", got.finished[reasonAbort], got.kvUsage)
 	}
-	if s.kvUsed != 0 {
-		t.Errorf("KV reserved after cancelling all = %d, want 0", s.kvUsed)
-	}
-	if _, ok := s.step(); ok {
+	if _, ok := s.step(0); ok {
 		t.Error("idle scheduler planned a step")
 	}
 }

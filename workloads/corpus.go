@@ -113,8 +113,9 @@ func TextOfTokens(tok Tokenizer, seed uint64, n int) string {
 // current BPE pre-tokenizers (GPT-2, cl100k, o200k, Llama 3) the tokens of
 // a concatenation of blocks are the blocks' tokens, and counts add up. It
 // opens with eight common words spelling the eight bytes of id, so that two
-// ids give different blocks whenever n >= 16; the natural text after them
-// is drawn from id too.
+// ids give different blocks whenever n covers those words (8 tokens under
+// cl100k, o200k and Llama 3, where each is one token; 16 leave a margin);
+// the natural text after them is drawn from id too.
 func BlockOfTokens(tok Tokenizer, id uint64, n int) string {
 	if n <= 0 {
 		return ""
@@ -125,7 +126,7 @@ func BlockOfTokens(tok Tokenizer, id uint64, n int) string {
 		if first {
 			for i := 0; i < 8; i++ {
 				sb.WriteByte(' ')
-				sb.WriteString(Words[byte(id>>(8*i))])
+				sb.WriteString(Words[int(byte(id>>(8*i)))%len(Words)])
 			}
 			sb.WriteByte(' ')
 		}

@@ -34,6 +34,10 @@ type Spec struct {
 	// MaxTokens caps the output of dataset requests that give none (0: the
 	// dataset's own lengths, or the server's default).
 	MaxTokens int `json:"max_tokens,omitempty" yaml:"max_tokens,omitempty"`
+	// Tokenizer counts synthetic prompt lengths: "approx" (the default,
+	// word-based), "cl100k", "o200k" or a Hugging Face tokenizer.json.
+	// With one, prompts are cut from the built-in natural-text corpus.
+	Tokenizer string `json:"tokenizer,omitempty" yaml:"tokenizer,omitempty"`
 	// Seed drives every random choice of the workload.
 	Seed uint64 `json:"seed" yaml:"seed"`
 }
@@ -81,6 +85,13 @@ func Open(s Spec) (Source, error) {
 func openSynthetic(s Spec) (Source, error) {
 	syn := s.Synthetic
 	syn.Seed = s.Seed
+	if s.Tokenizer != "" {
+		tok, err := NewTokenizer(s.Tokenizer)
+		if err != nil {
+			return nil, err
+		}
+		syn.Tokenizer, syn.Corpus = tok, true
+	}
 	if s.Path != "" {
 		return nil, fmt.Errorf("workloads: synthetic takes no file (got %q)", s.Path)
 	}

@@ -116,3 +116,25 @@ func TestTokenizersRoundTripCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenizersConcurrent runs every tokenizer from several goroutines, as
+// sources and calibration do (go test -race checks the sharing).
+func TestTokenizersConcurrent(t *testing.T) {
+	toks := []Tokenizer{Approx(), loadTestTokenizer(t, "llama3-style.json")}
+	for _, spec := range []string{TokenizerCl100k, TokenizerO200k} {
+		tok, _ := NewTokenizer(spec)
+		toks = append(toks, tok)
+	}
+	for _, tok := range toks {
+		want := TextOfTokens(tok, 1, 200)
+		done := make(chan string, 4)
+		for g := 0; g < 4; g++ {
+			go func() { done <- TextOfTokens(tok, 1, 200) }()
+		}
+		for g := 0; g < 4; g++ {
+			if got := <-done; got != want {
+				t.Errorf("%s: concurrent calls disagree", tok.Name())
+			}
+		}
+	}
+}

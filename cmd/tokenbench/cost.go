@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -24,13 +25,16 @@ type CostOptions struct {
 	Price      float64 // USD per GPU-hour; 0 means take it from the catalog
 	PricesFile string
 	Output     string
+	// Interactivity, when > 0, prices DIR as a sweep at this many output
+	// tokens/s per user.
+	Interactivity float64
 }
 
 // NewCmdCost builds `tokenbench cost`; runF replaces the action in tests.
 func NewCmdCost(f *Factory, runF func(*CostOptions) error) *cobra.Command {
 	o := &CostOptions{}
 	cmd := &cobra.Command{
-		Use:   "cost DIR --gpu TYPE --gpus N (--tier TIER | --price USD)",
+		Use:   "cost DIR --gpu TYPE --gpus N (--tier TIER | --price USD | --interactivity TOK/S)",
 		Short: "Cost per million tokens of a run on a GPU type",
 		Long: `Price the throughput a run measured (DIR/summary.json) on the GPUs that served it:
 USD per million output, input and total tokens, per million good output tokens when the
@@ -42,15 +46,27 @@ Each figure charges the whole GPU-hour to one token type, as InferenceX does: th
 not add up. --gpus counts every GPU behind the endpoint (replicas times tensor-parallel
 size). Prices come from the built-in catalog (tokenbench pricing list), a prices file
 (--prices, same YAML schema, overriding the catalog) or --price for a one-off rate;
-every figure names its source.`,
+every figure names its source.
+
+With --interactivity, DIR is a sweep (DIR/sweep.json, or subdirectories each holding a
+summary.json) measured on --gpus GPUs of type --gpu. Each point is put on InferenceX's
+axes, interactivity = 1000 / TPOT p50 ms against output tokens/s per GPU; the Pareto front
+is interpolated at the target with a monotone cubic (no overshoot, no extrapolation: a
+target outside the front's range is an error naming it), and one million output tokens
+there are priced at every price of the GPU measured (narrowed by --tier and --provider,
+plus --price). A sweep measures one GPU type: it prices that type only.
+
+To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 		Example: `  tokenbench cost results/vllm-c32 --gpu h100 --gpus 8 --tier hyperscaler
   tokenbench cost results/vllm-c32 --gpu H200 --gpus 1 --tier on-demand --provider nebius --output json
   tokenbench cost results/vllm-c32 --gpu B200 --gpus 8 --price 2.10
-  tokenbench cost results/vllm-c32 --gpu h100 --gpus 8 --tier hyperscaler --prices my-prices.yaml`,
+  tokenbench cost results/vllm-c32 --gpu h100 --gpus 8 --tier hyperscaler --prices my-prices.yaml
+  tokenbench cost results/vllm-sweep --gpu h100 --gpus 8 --interactivity 50
+  tokenbench cost results/vllm-sweep --gpu h100 --gpus 8 --interactivity 50 --tier on-demand --price 2.10 -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
-			if err := o.validate(cmd.Flags().Changed("gpus")); err != nil {
+			if err := o.validate(cmd.Flags().Changed("gpus"), cmd.Flags().Changed("interactivity")); err != nil {
 				return usageError{err}
 			}
 			if runF != nil {
@@ -67,12 +83,16 @@ every figure names its source.`,
 	fl.Float64Var(&o.Price, "price", 0, "USD per GPU-hour, replacing the catalog price")
 	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
+	cmd.AddCommand(NewCmdCostPlan(f, nil))
 	return cmd
 }
 
 // validate checks the flags alone; the catalog checks the names.
-func (o *CostOptions) validate(gpusGiven bool) error {
+func (o *CostOptions) validate(gpusGiven, interactivityGiven bool) error {
 	switch {
+	case interactivityGiven && !(o.Interactivity > 0 && o.Interactivity < math.Inf(1)):
+		return fmt.Errorf("--interactivity must be a positive number of output tokens/s per user, got %v", o.Interactivity)
 	case o.GPU == "":
 		return errors.New("--gpu is required (see tokenbench pricing list)")
 	case !gpusGiven:
@@ -81,7 +101,9 @@ func (o *CostOptions) validate(gpusGiven bool) error {
 		return fmt.Errorf("--gpus must be at least 1, got %d", o.GPUs)
 	case o.Price < 0 || o.Price != o.Price:
 		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
-	case o.Price == 0 && o.Tier == "":
+	case o.Provider != "" && o.Tier == "":
+		return errors.New("--provider needs --tier")
+	case o.Price == 0 && o.Tier == "" && o.Interactivity == 0:
 		return errors.New("--tier is required unless --price is given (hyperscaler, neocloud, rental-3y, on-demand)")
 	case o.Output != "table" && o.Output != "json":
 		return fmt.Errorf("--output must be table or json, got %q", o.Output)
@@ -93,6 +115,9 @@ func costRun(f *Factory, o *CostOptions) error {
 	cat, err := loadCatalog(o.PricesFile)
 	if err != nil {
 		return err
+	}
+	if o.Interactivity > 0 {
+		return costSweepRun(f, o, cat)
 	}
 	tp, err := readThroughput(o.Dir)
 	if err != nil {
@@ -112,6 +137,40 @@ func costRun(f *Factory, o *CostOptions) error {
 		return c.WriteJSON(f.Out)
 	}
 	return c.WriteTable(f.Out)
+}
+
+// costSweepRun prices the sweep in o.Dir at o.Interactivity.
+func costSweepRun(f *Factory, o *CostOptions, cat *pricing.Catalog) error {
+	quotes, err := cat.Quotes(pricing.Options{
+		GPU: o.GPU, GPUs: o.GPUs, Tier: o.Tier, Provider: o.Provider, USDPerGPUHour: o.Price,
+	})
+	if err != nil {
+		return asUsage(err)
+	}
+	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir)
+	if err != nil {
+		return err
+	}
+	c, err := pricing.PriceSweep(s, o.Interactivity, quotes)
+	if err != nil {
+		return asUsage(err)
+	}
+	if o.Output == "json" {
+		return c.WriteJSON(f.Out)
+	}
+	return c.WriteTable(f.Out)
+}
+
+// asUsage marks err as a usage error when the catalog could not resolve a
+// flag (an unknown GPU, tier or provider) or the data cannot serve an
+// option (a target outside the measured range); the message names it.
+func asUsage(err error) error {
+	var le *pricing.LookupError
+	var oe *pricing.OptionError
+	if errors.As(err, &le) || errors.As(err, &oe) {
+		return usageError{err}
+	}
+	return err
 }
 
 // loadCatalog returns the built-in catalog with the prices file, if any,
@@ -149,6 +208,9 @@ func readThroughput(dir string) (pricing.Throughput, error) {
 	path := filepath.Join(dir, "summary.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(filepath.Join(dir, pricing.SweepFile)); serr == nil {
+			return pricing.Throughput{}, fmt.Errorf("%s is a sweep, not one run: price it at a target with --interactivity TOKENS/S, size a fleet with tokenbench cost plan, or price one point: tokenbench cost %s", dir, filepath.Join(dir, "POINT"))
+		}
 		return pricing.Throughput{}, fmt.Errorf("%s not found: is %s a results directory? (tokenbench summarize %s rebuilds it from requests.jsonl)", path, dir, dir)
 	}
 	if err != nil {

@@ -97,9 +97,9 @@ Same as tokenbench report with several runs.`,
 }
 
 func (o *ReportOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Format, "format", "f", report.FormatTable,
+	cmd.Flags().StringVar(&o.Format, "format", report.FormatTable,
 		"output format: "+strings.Join(report.Formats, ", "))
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the output to this file instead of standard output")
+	cmd.Flags().StringVar(&o.Out, "out", "", "write the output to this file instead of standard output")
 	cmd.Flags().StringVar(&o.Plots, "plots", "", "also write every chart as PNG and SVG into this directory")
 	cmd.Flags().IntVar(&o.GPUs, "gpus", 1, "GPUs serving the endpoint, for throughput per GPU in sweep charts")
 }

@@ -42,6 +42,7 @@ type RunOptions struct {
 	Workload        string
 	Spec            workloads.Spec
 	RampUp          time.Duration
+	Calibrate       string
 	Logprobs        bool
 	SLO             string
 	slo             report.SLO
@@ -49,6 +50,7 @@ type RunOptions struct {
 	Search          bool
 	Target          float64
 	SearchSteps     int
+	Sim             sim.Config
 	MetricsURL      string
 	NoMetrics       bool
 	MetricsInterval time.Duration
@@ -65,7 +67,7 @@ const (
 
 // NewCmdRun builds `tokenbench run`; runF replaces the action in tests.
 func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra.Command {
-	o := &RunOptions{}
+	o := &RunOptions{Sim: sim.DefaultConfig()}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Send a workload to an endpoint and measure every request",
@@ -124,7 +126,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second (0: closed loop)")
 	fl.StringVar(&o.Arrival, "arrival", workloads.ArrivalPoisson, "open-loop arrival process: constant, poisson or gamma")
 	fl.Float64Var(&o.Burstiness, "burstiness", 1, "gamma shape of inter-arrival gaps (1 = Poisson, <1 burstier)")
-	fl.IntVar(&o.Requests, "requests", 0, "stop after this many measured requests")
+	fl.IntVar(&o.Requests, "requests", 0, "stop after this many measured requests (session workloads: sessions, each with all its turns)")
 	fl.DurationVar(&o.Duration, "duration", 0, "stop sending after this long (default 20s when --requests is not given)")
 	fl.IntVar(&o.Warmup, "warmup", 0, "requests sent first and excluded from statistics")
 	fl.DurationVar(&o.Grace, "grace", 10*time.Second, "on Ctrl-C, how long requests in flight may finish")
@@ -144,6 +146,8 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.StringVar(&o.Spec.BurstGPTModel, "burstgpt-model", "", "burstgpt: keep only rows of this model")
 	fl.StringVar(&o.Spec.History, "history", "recorded", "sessions: history of later turns: recorded (the trace's replies) or live (the model's)")
 	fl.IntVar(&o.Spec.MaxTokens, "max-tokens", 0, "datasets: output cap for requests that give none")
+	fl.StringVar(&o.Spec.Tokenizer, "tokenizer", "", "synthetic: count prompt tokens with approx (default), cl100k, o200k or a tokenizer.json; prompts then come from a natural-text corpus")
+	fl.StringVar(&o.Calibrate, "calibrate", "auto", "generated prompts: resize them so the server's own count (POST /tokenize) hits the target: auto (when the server has /tokenize), fit (exact, asks per request), off")
 	fl.DurationVar(&o.RampUp, "ramp-up", 0, "grow the load linearly over this long: closed loop opens slots one by one, open loop ramps the rate")
 	fl.BoolVar(&o.Logprobs, "logprobs", false, "request logprobs, so each event lists its tokens (exact tokens per event)")
 	fl.StringVar(&o.SLO, "slo", "", "per-request SLOs for goodput, e.g. ttft=500ms,tpot=50ms (also itl, e2e)")
@@ -157,6 +161,10 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.StringVar(&o.Out, "out", "", "results directory (default results/<UTC timestamp>)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
+	// The built-in engine's settings, used when there is no --url; after
+	// run's own flags, so that --model, --seed and --time-scale stay run's
+	// (the engine's model profile is then --sim-model).
+	addSimFlags(fl, &o.Sim)
 	return cmd
 }
 
@@ -166,6 +174,9 @@ func (o *RunOptions) validate() error {
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return fmt.Errorf("--output must be table or json, got %q", o.Output)
+	}
+	if o.Calibrate != "auto" && o.Calibrate != "fit" && o.Calibrate != "off" {
+		return fmt.Errorf("--calibrate must be auto, fit or off, got %q", o.Calibrate)
 	}
 	if o.MetricsInterval <= 0 {
 		return fmt.Errorf("--metrics-interval must be positive")
@@ -268,7 +279,7 @@ func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
 
 // simConfig is the built-in engine's configuration for this run.
 func (o *RunOptions) simConfig() sim.Config {
-	c := sim.DefaultConfig()
+	c := o.Sim
 	c.Seed = o.Seed
 	return c
 }

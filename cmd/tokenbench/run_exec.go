@@ -29,6 +29,7 @@ type runEnv struct {
 	builtin bool
 	engine  any
 	client  *bench.Client
+	cal     *bench.Calibration
 	say     func(format string, a ...any)
 }
 
@@ -76,13 +77,17 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 	stop = func() {}
 	if e.target.BaseURL == "" {
 		cfg := o.simConfig()
+		d, err := cfg.Resolve()
+		if err != nil {
+			return stop, usageError{fmt.Errorf("built-in engine: %w", err)}
+		}
 		url, stopSim, err := sim.Start(context.Background(), "127.0.0.1:0", cfg)
 		if err != nil {
 			return stop, fmt.Errorf("start the built-in engine: %w", err)
 		}
 		stop = func() { stopSim() }
-		e.target.BaseURL, e.engine, e.builtin = url, cfg, true
-		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", cfg.Model, url)
+		e.target.BaseURL, e.engine, e.builtin = url, d.Config, true
+		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", d.String(), url)
 	}
 	if e.target.Model == "" {
 		m, err := discoverModel(ctx, e.target)
@@ -112,13 +117,20 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 			return nil, bench.Outcome{}, usageError{err}
 		}
 	}
+	workload := map[string]any{"spec": o.Spec}
+	if cal := e.calibration(ctx, o); cal != nil {
+		workload["calibration"] = cal
+		src = e.calibrated(ctx, o, *cal, src)
+		if load.WarmupSource != nil {
+			load.WarmupSource = e.calibrated(ctx, o, *cal, load.WarmupSource)
+		}
+	}
 	recFile, err := createResultsDir(dir)
 	if err != nil {
 		return nil, bench.Outcome{}, err
 	}
 	defer recFile.Close()
-	workload := map[string]any{"spec": o.Spec}
-	if fr, ok := src.(workloads.FileReporter); ok {
+	if fr, ok := find[workloads.FileReporter](src); ok {
 		workload["file"] = fr.FileReport()
 	}
 	host, _ := os.Hostname()
@@ -163,10 +175,10 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		}
 	}
 	wi := bench.WorkloadInfo{Requests: outcome.Issued}
-	if fr, ok := src.(workloads.FileReporter); ok {
+	if fr, ok := find[workloads.FileReporter](src); ok {
 		wi.File = fr.FileReport()
 	}
-	if pr, ok := src.(workloads.PrefixReporter); ok {
+	if pr, ok := find[workloads.PrefixReporter](src); ok {
 		if st := pr.IntendedPrefixReuse(); st.PromptTokens > 0 {
 			wi.IntendedPrefixReuse = &st.Ratio
 			sum.SetIntendedPrefixReuse(st.Ratio)
@@ -179,6 +191,61 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		return nil, outcome, errors.Join(runErr, err)
 	}
 	return sum, outcome, runErr
+}
+
+// generatedKinds are the workloads whose prompt text tokenbench makes up
+// to a target length; calibration resizes only those, never a dataset's
+// real prompts.
+var generatedKinds = map[string]bool{"synthetic": true, "mooncake": true, "azure": true, "burstgpt": true}
+
+// calibration measures, once per run command, how the server counts
+// prompts (POST /tokenize), for --calibrate auto|fit on generated prompts.
+func (e *runEnv) calibration(ctx context.Context, o *RunOptions) *bench.Calibration {
+	if o.Calibrate == "off" || !generatedKinds[o.Spec.Kind] || e.builtin {
+		return nil // the built-in engine counts prompts as the workload does
+	}
+	if e.cal != nil {
+		return e.cal
+	}
+	tok, err := workloads.NewTokenizer(o.Spec.Tokenizer)
+	if err != nil {
+		return nil // Open has already refused a bad tokenizer
+	}
+	cal, err := bench.Calibrate(ctx, e.target, tok, nil, bench.WithHTTPClient(&http.Client{Transport: headerTransport{e.target}}))
+	if err != nil {
+		cal.Available, cal.Reason = false, err.Error()
+	}
+	if cal.Available {
+		e.say("tokenbench: calibrated prompts against %s: the server adds %d tokens, %.3f server tokens per local token", cal.Endpoint, cal.OverheadTokens, cal.Ratio)
+	} else {
+		e.say("tokenbench: prompts not calibrated (%s); the summary reports target against actual prompt tokens", cal.Reason)
+	}
+	e.cal = &cal
+	return e.cal
+}
+
+func (e *runEnv) calibrated(ctx context.Context, o *RunOptions, cal bench.Calibration, src workloads.Source) workloads.Source {
+	if o.Calibrate == "fit" {
+		return cal.FitSource(ctx, src)
+	}
+	return cal.Source(src)
+}
+
+// find returns the first Source in a chain of wrappers (each offering
+// Unwrap) that implements T.
+func find[T any](src workloads.Source) (T, bool) {
+	for src != nil {
+		if t, ok := src.(T); ok {
+			return t, true
+		}
+		u, ok := src.(interface{ Unwrap() workloads.Source })
+		if !ok {
+			break
+		}
+		src = u.Unwrap()
+	}
+	var zero T
+	return zero, false
 }
 
 // startScraper starts scraping the engine's metrics into dir/metrics.jsonl,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -78,12 +79,37 @@ func applyScenario(fs *pflag.FlagSet, path string, b []byte) error {
 			return usageError{fmt.Errorf("%s line %d: %s takes one value, not a list", path, v.Line, name)}
 		}
 		for _, s := range values {
+			s = resolvePath(path, name, s)
 			if err := fs.Set(name, s); err != nil {
 				return usageError{fmt.Errorf("%s line %d: %s: %v", path, v.Line, name, err)}
 			}
 		}
 	}
 	return nil
+}
+
+// resolvePath makes a file named in a scenario relative to the scenario
+// file's directory, so `tokenbench run -f examples/scenarios/x.yaml` works
+// from anywhere: the PATH of workload KIND:PATH, and the tokenizer file.
+func resolvePath(scenario, name, value string) string {
+	dir := filepath.Dir(scenario)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	switch name {
+	case "workload":
+		if kind, p, ok := strings.Cut(value, ":"); ok {
+			return kind + ":" + rel(p)
+		}
+	case "tokenizer":
+		if strings.HasSuffix(value, ".json") {
+			return rel(value)
+		}
+	}
+	return value
 }
 
 // scenarioValues turns a YAML value into the flag values it stands for.

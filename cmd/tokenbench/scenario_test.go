@@ -74,6 +74,25 @@ extra-body: '{"priority": 1}'
 			},
 		},
 		{name: "empty file", scenario: "\n", check: func(t *testing.T, o *RunOptions) {}},
+		{
+			name:     "files are relative to the scenario",
+			scenario: "workload: mooncake:data/trace.jsonl\n",
+			check: func(t *testing.T, o *RunOptions) {
+				if !strings.HasSuffix(o.Workload, "/data/trace.jsonl") || !strings.HasPrefix(o.Workload, "mooncake:/") {
+					t.Errorf("workload %q not resolved against the scenario's directory", o.Workload)
+				}
+			},
+		},
+		{
+			name:     "a workload flag stays relative to the working directory",
+			scenario: "workload: mooncake:data/trace.jsonl\n",
+			args:     []string{"--workload", "azure:x.csv"},
+			check: func(t *testing.T, o *RunOptions) {
+				if o.Workload != "azure:x.csv" {
+					t.Errorf("workload %q", o.Workload)
+				}
+			},
+		},
 		{name: "unknown setting names line", scenario: "concurrency: 8\nconcurrenc: 9\n", errLike: "line 2: unknown setting \"concurrenc\""},
 		{name: "bad value names line and setting", scenario: "rate: 1\nconcurrency: many\n", errLike: "line 2: concurrency"},
 		{name: "list for a single flag", scenario: "concurrency: [1, 2]\n", errLike: "line 1: concurrency takes one value"},

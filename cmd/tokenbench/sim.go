@@ -38,22 +38,15 @@ continuous batching on one GPU (see package sim), so benchmarks and demos need n
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.Err, "tokenbench sim: serving %s at %s (Ctrl-C stops)\n", o.Config.Model, url)
+			d, _ := o.Config.Resolve()
+			fmt.Fprintf(f.Err, "tokenbench sim: serving %s at %s (Ctrl-C stops)\n", d.String(), url)
 			<-ctx.Done()
 			return stopSim()
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address")
-	fl.StringVar(&o.Config.Model, "model", o.Config.Model, "model id served")
-	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths and text")
-	fl.IntVar(&o.Config.MaxBatch, "max-batch", o.Config.MaxBatch, "maximum running sequences")
-	fl.IntVar(&o.Config.TokenBudget, "token-budget", o.Config.TokenBudget, "maximum tokens per step (chunked prefill)")
-	fl.IntVar(&o.Config.MaxModelLen, "max-model-len", o.Config.MaxModelLen, "context limit in tokens")
-	fl.IntVar(&o.Config.KVCapacityTokens, "kv-tokens", o.Config.KVCapacityTokens, "KV cache capacity in tokens")
-	fl.DurationVar(&o.Config.Timing.StepBase, "step-base", o.Config.Timing.StepBase, "fixed time of one forward step")
-	fl.DurationVar(&o.Config.Timing.PrefillPerToken, "prefill-per-token", o.Config.Timing.PrefillPerToken, "prefill time per prompt token")
-	fl.DurationVar(&o.Config.Timing.DecodePerSeq, "decode-per-seq", o.Config.Timing.DecodePerSeq, "added step time per running sequence")
-	fl.DurationVar(&o.Config.Timing.PerKContext, "per-k-context", o.Config.Timing.PerKContext, "added step time per 1000 tokens of KV read")
+	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
+	addSimFlags(fl, &o.Config)
 	return cmd
 }

@@ -19,7 +19,7 @@ func NewCmdWorkloads(f *Factory, convertF func(*WorkloadsConvertOptions) error) 
 		Short: "Convert and inspect workload files without sending anything",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(NewCmdWorkloadsConvert(f, convertF))
+	cmd.AddCommand(NewCmdWorkloadsConvert(f, convertF), NewCmdWorkloadsInspect(f, nil))
 	return cmd
 }
 
