@@ -20,11 +20,17 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench
 
-# Each fuzz target for FUZZTIME (default 30s).
+# Every fuzz target of every package (each parser of outside input), for
+# FUZZTIME each (default 30s).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzSSEReader$$' -fuzztime $(FUZZTIME) ./bench
-	$(GO) test -run '^$$' -fuzz '^FuzzClientStream$$' -fuzztime $(FUZZTIME) ./bench
+	@for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 install:
 	$(GO) install ./cmd/tokenbench

@@ -150,9 +150,14 @@ func (s *Summary) WriteReport(w io.Writer) error {
 	return nil
 }
 
-// asciiTable renders rows like WriteTable does: ASCII borders, first
-// column left, others right.
-func asciiTable(b *bytes.Buffer, header []string, rows [][]string) error {
+// WriteASCIITable renders a table the way every terminal table of
+// tokenbench looks: ASCII borders, no colour, headers as given, the first
+// column left-aligned and the others right-aligned.
+func WriteASCIITable(w io.Writer, header []string, rows [][]string) error {
+	return asciiTable(w, header, rows)
+}
+
+func asciiTable(b io.Writer, header []string, rows [][]string) error {
 	align := tw.Alignment{tw.AlignLeft}
 	for range header[1:] {
 		align = append(align, tw.AlignRight)

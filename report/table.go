@@ -8,10 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // latencyRow names one distribution in the terminal table, with its unit.
@@ -100,76 +96,6 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 	s.writeEngine(line)
 }
 
-// writeEngine adds the engine lines: what its metrics say, speculative
-// decoding from each source, prefix reuse intended and obtained.
-func (s *Summary) writeEngine(line func(label, format string, args ...any)) {
-	e := s.Engine
-	if e == nil {
-		return
-	}
-	pct := func(v *float64) string {
-		if v == nil {
-			return "-"
-		}
-		return fmt.Sprintf("%.1f%%", 100**v)
-	}
-	if m := e.EngineSummary; m != nil && m.Name != "" {
-		parts := []string{m.Name}
-		if m.KVUsage != nil {
-			parts = append(parts, fmt.Sprintf("KV usage mean %.1f%% max %.1f%%", 100*m.KVUsage.Mean, 100*m.KVUsage.Max))
-		}
-		if m.QueueDepth != nil {
-			parts = append(parts, fmt.Sprintf("queue mean %.1f max %.0f", m.QueueDepth.Mean, m.QueueDepth.Max))
-		}
-		if m.Preemptions != nil {
-			parts = append(parts, fmt.Sprintf("preemptions %.0f", *m.Preemptions))
-		}
-		if m.Restarts > 0 {
-			parts = append(parts, fmt.Sprintf("RESTARTED %d times", m.Restarts))
-		}
-		line("Engine", "%s", strings.Join(parts, ", "))
-	}
-	if sp := e.Spec; sp != nil {
-		var al, rate []string
-		add := func(src string, l, r *float64) {
-			if l != nil {
-				al = append(al, fmt.Sprintf("%s %.2f", src, *l))
-			}
-			if r != nil {
-				rate = append(rate, fmt.Sprintf("%s %.1f%%", src, 100**r))
-			}
-		}
-		if sp.Metrics != nil {
-			add("metrics", sp.Metrics.AcceptanceLength, sp.Metrics.AcceptanceRate)
-		}
-		for _, f := range []*SpecFigures{sp.Response, sp.Events} {
-			if f != nil {
-				add(f.Source, f.AcceptanceLength, f.AcceptanceRate)
-			}
-		}
-		text := "tokens per step " + strings.Join(al, ", ")
-		if len(rate) > 0 {
-			text += "; acceptance rate " + strings.Join(rate, ", ")
-		}
-		line("Speculation", "%s", text)
-		for _, d := range sp.Disagreement {
-			line("", "WARNING: %s", d)
-		}
-	}
-	if p := e.PrefixReuse; p != nil {
-		var parts []string
-		for _, x := range []struct {
-			label string
-			v     *float64
-		}{{"intended", p.Intended}, {"obtained (usage cached_tokens)", p.ObtainedUsage}, {"obtained (engine counters)", p.ObtainedEngine}} {
-			if x.v != nil {
-				parts = append(parts, x.label+" "+pct(x.v))
-			}
-		}
-		line("Prefix reuse", "%s", strings.Join(parts, ", "))
-	}
-}
-
 func (s *Summary) writeLatencies(b *bytes.Buffer) error {
 	var rows []latencyRow
 	for _, r := range s.rows() {
@@ -181,25 +107,11 @@ func (s *Summary) writeLatencies(b *bytes.Buffer) error {
 		b.WriteString("No latency samples.\n")
 		return nil
 	}
-	table := tablewriter.NewTable(b,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Symbols: tw.NewSymbols(tw.StyleASCII),
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoFormat(tw.Off),
-		tablewriter.WithAlignment(tw.Alignment{
-			tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight,
-			tw.AlignRight, tw.AlignRight, tw.AlignRight,
-		}),
-	)
-	table.Header("Metric", "count", "mean", "p50", "p90", "p99", "max")
+	var out [][]string
 	for _, r := range rows {
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', r.decimals, 64) }
 		d := r.d
-		if err := table.Append(r.name, strconv.Itoa(d.Count),
-			f(d.Mean), f(d.P50), f(d.P90), f(d.P99), f(d.Max)); err != nil {
-			return err
-		}
+		out = append(out, []string{r.name, strconv.Itoa(d.Count), f(d.Mean), f(d.P50), f(d.P90), f(d.P99), f(d.Max)})
 	}
-	return table.Render()
+	return asciiTable(b, []string{"Metric", "count", "mean", "p50", "p90", "p99", "max"}, out)
 }

@@ -165,6 +165,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	// run's own flags, so that --model, --seed and --time-scale stay run's
 	// (the engine's model profile is then --sim-model).
 	addSimFlags(fl, &o.Sim)
+	fl.Float64Var(&o.Sim.TimeScale, "sim-time-scale", 1, "built-in engine: multiplies every step's duration (0.1: ten times faster than the GPU it models)")
 	return cmd
 }
 

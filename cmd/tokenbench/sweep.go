@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/report"
 )
 
 // SweepFile is the index a sweep or a goodput search writes at the top of
@@ -215,25 +214,24 @@ func printSweep(e *runEnv, o *RunOptions, idx SweepIndex) {
 	}
 	pts := append([]SweepPoint(nil), idx.Points...)
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Value < pts[j].Value })
-	tw := tablewriter.NewTable(e.f.Out)
 	header := []string{idx.Param, "ok", "failed", "req/s", "out tok/s", "TTFT p50 ms", "TTFT p99 ms", "TPOT p50 ms", "TPOT p99 ms"}
 	if idx.SLO != "" {
 		header = append(header, "SLO met", "goodput req/s")
 	}
-	tw.Header(header)
 	f := func(v *float64) string {
 		if v == nil {
 			return "-"
 		}
 		return fmt.Sprintf("%.2f", *v)
 	}
+	var rows [][]string
 	for _, p := range pts {
 		row := []string{strconv.FormatFloat(p.Value, 'f', -1, 64), strconv.Itoa(p.OK), strconv.Itoa(p.Failed),
 			fmt.Sprintf("%.2f", p.RequestsPerS), fmt.Sprintf("%.1f", p.OutputTokensPerS), f(p.TTFTP50MS), f(p.TTFTP99MS), f(p.TPOTP50MS), f(p.TPOTP99MS)}
 		if idx.SLO != "" {
 			row = append(row, pct(p.SLOAttainment), f(p.GoodputPerS))
 		}
-		tw.Append(row)
+		rows = append(rows, row)
 	}
-	tw.Render()
+	report.WriteASCIITable(e.f.Out, header, rows)
 }
