@@ -166,6 +166,8 @@ func TestClientClassifiesFailures(t *testing.T) {
 		{name: "end of body inside an event", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a")) + `data: {"id":"chatcmpl-1","cho`}}}, class: ErrStreamTruncated, status: 200, errSubstr: "inside event 2", ttft: f(5)},
 		{name: "connection reset mid-stream", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a"))}, {ms: 8, err: errReset}}}, class: ErrStreamReset, status: 200, errSubstr: "reset", ttft: f(5)},
 		{name: "garbage event", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a"), "{not json")}}}, class: ErrBadEvent, status: 200, errSubstr: "event 2", ttft: f(5)},
+		{name: "two JSON values in one event", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a"), evTok("b")+" "+evTok("c"))}}}, class: ErrBadEvent, status: 200, errSubstr: "event 2", ttft: f(5)},
+		{name: "empty event", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a")) + "data:\n\n"}}}, class: ErrBadEvent, status: 200, errSubstr: "event 2", ttft: f(5)},
 		{name: "in-band error event (llama.cpp)", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evTok("a"), `{"error":{"code":500,"message":"slot failed","type":"server_error"}}`)}}}, class: ErrHTTP5xx, status: 200, errSubstr: "slot failed", ttft: f(5)},
 		{name: "in-band 429 error event", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(`{"error":{"code":"429","message":"rate"}}`)}}}, class: ErrHTTP429, status: 200, errSubstr: "rate"},
 		{name: "no token before [DONE]", st: scriptedTransport{pieces: []piece{{ms: 5, data: sse(evRole, evFin, "[DONE]")}}}, class: ErrBadEvent, status: 200, errSubstr: "without any generated token"},

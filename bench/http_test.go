@@ -75,6 +75,7 @@ func TestClientAgreesWithServerTiming(t *testing.T) {
 		}
 	}
 	sort.Float64s(gaps)
+	t.Logf("arrival after server flush: min %.3f ms, median %.3f ms, max %.3f ms over %d events", gaps[0], gaps[len(gaps)/2], gaps[len(gaps)-1], len(gaps))
 	// An arrival can be stamped a hair before the server's own clock read
 	// after Flush returned, never much before; it trails by the loopback hop.
 	if gaps[0] < -0.5 {
@@ -84,6 +85,7 @@ func TestClientAgreesWithServerTiming(t *testing.T) {
 		t.Errorf("median arrival %.3f ms after flush, want well under 1 ms", med)
 	}
 	sort.Float64s(itlDiffs)
+	t.Logf("client ITL minus server ITL: median %.4f ms, min %.4f, max %.4f", itlDiffs[len(itlDiffs)/2], itlDiffs[0], itlDiffs[len(itlDiffs)-1])
 	if med := itlDiffs[len(itlDiffs)/2]; med > 0.5 || med < -0.5 {
 		t.Errorf("median ITL differs from the server's by %.3f ms", med)
 	}

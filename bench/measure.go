@@ -81,6 +81,7 @@ func (c *Client) Do(ctx context.Context, req workloads.Request, epoch, sched tim
 // timestamp per read, no work before it, JSON decoded after.
 func (c *Client) readStream(ctx context.Context, m *measurement, req workloads.Request, body io.Reader) {
 	sr := newSSEReader(body, c.now)
+	dec := newEventDecoder()
 	var ch chunk
 	for n := 1; ; n++ {
 		data, at, err := sr.Next()
@@ -107,7 +108,7 @@ func (c *Client) readStream(ctx context.Context, m *measurement, req workloads.R
 			return
 		}
 		ch = chunk{}
-		if jerr := json.Unmarshal(data, &ch); jerr != nil {
+		if jerr := dec.decode(data, &ch); jerr != nil {
 			c.fail(m, ErrBadEvent, fmt.Errorf("event %d: %v: %q", n, jerr, truncate(string(data), 200)), at)
 			return
 		}
