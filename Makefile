@@ -6,7 +6,7 @@ BIN := bin/tokenbench
 .PHONY: build run test bench fuzz install
 
 build:
-	$(GO) build -o $(BIN) ./cmd/tokenbench
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/tokenbench
 
 # A 20-second benchmark against the built-in simulated engine.
 run: build

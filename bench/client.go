@@ -38,6 +38,13 @@ type Target struct {
 	// Logprobs asks for the sampled tokens' log-probabilities, which list
 	// every token of an event, so tokens per event are exact.
 	Logprobs bool
+	// MaxCompletionTokens sends the chat output cap as
+	// max_completion_tokens instead of max_tokens (OpenAI's newer name,
+	// which some servers require).
+	MaxCompletionTokens bool
+	// Omit lists the length-forcing extensions (ignore_eos, min_tokens) the
+	// server refuses; AdaptTarget finds them.
+	Omit []string
 }
 
 // Client sends one request and measures it. It knows nothing of scheduling.
@@ -113,10 +120,14 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		if len(msgs) == 0 {
 			msgs = []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: req.Prompt}}
 		}
-		v = openai.ChatCompletionRequest{
+		cr := openai.ChatCompletionRequest{
 			Model: c.target.Model, Messages: msgs, MaxTokens: req.MaxTokens, Tools: req.Tools,
 			Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 		}
+		if c.target.MaxCompletionTokens {
+			cr.MaxTokens, cr.MaxCompletionTokens = 0, req.MaxTokens
+		}
+		v = cr
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -135,6 +146,9 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		} else {
 			extra["logprobs"] = true
 		}
+	}
+	for _, k := range c.target.Omit {
+		delete(extra, k)
 	}
 	for k, x := range c.target.Extra {
 		extra[k] = x

@@ -80,6 +80,12 @@ type TargetInfo struct {
 	HeaderNames []string       `json:"header_names,omitempty"`
 	APIKeySet   bool           `json:"api_key_set"`
 	Extra       map[string]any `json:"extra_body,omitempty"`
+	// Omitted lists the length-forcing fields not sent because the server
+	// refused them; MaxCompletionTokens says the cap went as
+	// max_completion_tokens. Adaptations explains each (AdaptTarget).
+	Omitted             []string `json:"omitted_fields,omitempty"`
+	MaxCompletionTokens bool     `json:"max_completion_tokens,omitempty"`
+	Adaptations         []string `json:"adaptations,omitempty"`
 }
 
 // LoadInfo is Load in run.json terms.
@@ -99,7 +105,8 @@ type LoadInfo struct {
 // PublicTarget returns the part of t that may be written down.
 func PublicTarget(t Target, builtin bool) TargetInfo {
 	ti := TargetInfo{URL: t.BaseURL, Model: t.Model, API: t.API, Builtin: builtin,
-		TimeoutS: t.Timeout.Seconds(), APIKeySet: t.APIKey != "", Extra: t.Extra}
+		TimeoutS: t.Timeout.Seconds(), APIKeySet: t.APIKey != "", Extra: t.Extra,
+		Omitted: t.Omit, MaxCompletionTokens: t.MaxCompletionTokens}
 	if ti.API == "" {
 		ti.API = APIChat
 	}

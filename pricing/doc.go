@@ -13,7 +13,10 @@
 // total and good-output tokens, each naming its price source and GPU count,
 // plus energy per output token and tokens/s per MW; and for sweeps the
 // Pareto front and the throughput per GPU at a target interactivity
-// (ParetoFront, ThroughputAt), from which CostPerMTok prices that target.
+// (ParetoFront, ThroughputAt), from which CostPerMTok prices that target:
+// ReadSweep reads a sweep's directory, PriceSweep prices it at a target
+// interactivity at every tier, and NewPlan turns it into replicas, GPUs and
+// dollars per hour and month for a load.
 //
 // The formulas are METRICS.md's, which follow SemiAnalysis's InferenceX:
 //

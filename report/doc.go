@@ -1,16 +1,25 @@
 // Package report turns per-request records into run statistics and renders them.
 //
 // In: bench.Records, either live from a run (an *Aggregator is a bench.Sink)
-// or read back from DIR/requests.jsonl by Summarize, so a report can be
-// rebuilt from the file alone, on another machine, after a crash.
+// or read back from a results directory by Summarize (requests.jsonl, plus
+// metrics.jsonl, run.json's SLO and workload.json when present), so a
+// report can be rebuilt from files alone, on another machine, after a crash.
+// Results of other tools come in through Import: vLLM `bench serve` result
+// JSON and AIPerf profile exports, each with the metrics its format cannot
+// give listed as unavailable (Provenance).
 //
-// Out: one *Summary, computed once by Aggregator.Close. Every renderer
-// (WriteJSON for summary.json, WriteTable for the terminal) reads only that
-// Summary; none goes back to the records. Live is the exception: a cheap
-// running view for the progress line while a run is in flight.
+// Out: one *Summary, computed once by Aggregator.Close: distributions,
+// throughput, goodput under SLOs (SetSLO), prompt length aimed at vs
+// counted, per-session figures, and the engine section (speculative
+// decoding from responses and stream events, joined with the engine's
+// scraped metrics by SetEngineMetrics; prefix reuse intended vs obtained).
+// Every renderer reads only Summaries: the terminal table (WriteTable),
+// summary.json (WriteJSON), CSV, Markdown, gonum/plot charts (Figures) and
+// the one-file HTML page (WriteHTML); Compare puts several side by side.
+// Live is the exception: a cheap running view for the progress line.
 //
-// Every number follows the definitions in METRICS.md: warm-up records are
-// excluded from everything but their own count, latency distributions use
-// successful requests only, counts and error classes use all measured
+// Every number follows the definitions in docs/METRICS.md: warm-up records
+// are excluded from everything but their own count, latency distributions
+// use successful requests only, counts and error classes use all measured
 // requests, and the window is [min t_start, max t_done] over measured records.
 package report

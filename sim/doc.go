@@ -157,6 +157,15 @@
 // scheduler is deterministic for a sequence of arrivals; over HTTP, arrival
 // order is the clients'.
 //
+// # Projection
+//
+// Project scales what a run measured on one deployment to another (another
+// GPU, tensor-parallel degree or precision) by the ratio of their modelled
+// speeds at the run's operating point (batch, prompt and output lengths),
+// splitting each step into its compute-bound, bandwidth-bound and overhead
+// time. `tokenbench cost project` prints its figures labelled "projected",
+// apart from the measured ones.
+//
 // # What is not modelled
 //
 // No real tokenizer or chat template (prompt tokens are ApproxTokens of the

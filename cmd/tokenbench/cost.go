@@ -84,7 +84,7 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
-	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil))
+	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil), NewCmdCostCompare(f, nil))
 	return cmd
 }
 

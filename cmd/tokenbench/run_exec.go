@@ -30,7 +30,9 @@ type runEnv struct {
 	engine  any
 	client  *bench.Client
 	cal     *bench.Calibration
-	say     func(format string, a ...any)
+	// adaptations explain changes AdaptTarget made to the target.
+	adaptations []string
+	say         func(format string, a ...any)
 }
 
 // runRun executes `tokenbench run`: one run, a sweep or a goodput search.
@@ -96,6 +98,14 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		}
 		e.target.Model = m
 	}
+	if !e.builtin && o.Synthetic.ForceLength {
+		// One short request finds the length-forcing fields the server
+		// refuses (OpenAI's API, strict servers), before they fail a run.
+		e.target, e.adaptations = bench.AdaptTarget(ctx, e.target, bench.WithHTTPClient(&http.Client{Transport: sideTransport}))
+		for _, n := range e.adaptations {
+			e.say("tokenbench: %s", n)
+		}
+	}
 	e.client, err = bench.NewClient(e.target)
 	return stop, err
 }
@@ -136,7 +146,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	host, _ := os.Hostname()
 	load.Epoch = time.Now()
 	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
-		StartTime: load.Epoch.UTC(), Name: o.Name, Target: bench.PublicTarget(e.target, e.builtin), Load: loadInfo,
+		StartTime: load.Epoch.UTC(), Name: o.Name, Target: e.publicTarget(), Load: loadInfo,
 		Workload: workload, Engine: e.engine, SLO: o.slo.String()}
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
@@ -191,6 +201,12 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		return nil, outcome, errors.Join(runErr, err)
 	}
 	return sum, outcome, runErr
+}
+
+func (e *runEnv) publicTarget() bench.TargetInfo {
+	ti := bench.PublicTarget(e.target, e.builtin)
+	ti.Adaptations = e.adaptations
+	return ti
 }
 
 // generatedKinds are the workloads whose prompt text tokenbench makes up
