@@ -69,6 +69,8 @@ type ComparedSweep struct {
 	// Note says why the sweep has no priced row: the target outside its
 	// measured range, or no price matching the narrowing.
 	Note string `json:"note,omitempty"`
+
+	why string // the note in full, for the error when nothing is priced
 }
 
 // CompareRow is one price of one sweep's GPU at the target; the figures are
@@ -134,7 +136,11 @@ func (c *Catalog) Compare(sweeps []MeasuredSweep, o CompareOptions) (Comparison,
 	if len(cmp.Rows) == 0 {
 		var why, spans []string
 		for _, s := range cmp.Sweeps {
-			why = append(why, fmt.Sprintf("%s (%s x %d): %s", s.Sweep, s.GPU, s.GPUs, s.Note))
+			note := s.Note
+			if s.why != "" {
+				note = s.why
+			}
+			why = append(why, fmt.Sprintf("%s (%s x %d): %s", s.Sweep, s.GPU, s.GPUs, note))
 			spans = append(spans, fmt.Sprintf("%s (%s x %d) spans %s", s.Sweep, s.GPU, s.GPUs, shortRange(s.FrontRange)))
 		}
 		if outside == len(cmp.Sweeps) {
@@ -187,9 +193,11 @@ func (c *Catalog) compareOne(m MeasuredSweep, o CompareOptions) (ComparedSweep, 
 	var le *LookupError
 	switch {
 	case len(g.Prices) == 0:
-		cs.Note = fmt.Sprintf("%s has no price in the catalog; add one with --prices FILE", g.Name)
+		cs.Note, cs.why = "no price in the catalog", fmt.Sprintf("%s has no price in the catalog; add one with --prices FILE", g.Name)
 	case errors.As(err, &le):
-		cs.Note = le.Msg
+		// A short note for the row; the error, if no sweep is priced, says
+		// what prices exist.
+		cs.Note, cs.why = "no "+strings.TrimSpace(o.Tier+" "+o.Provider)+" price", le.Msg
 	case err != nil:
 		return ComparedSweep{}, nil, err
 	}

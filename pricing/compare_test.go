@@ -185,9 +185,16 @@ func TestCompareErrors(t *testing.T) {
 			want:   []string{`GPU "h900" is not in the catalog; known: H100 SXM, H200, B200`}},
 		{name: "no tier anywhere", opts: CompareOptions{Interactivity: 50, Tier: "spot"}, wantType: &LookupError{},
 			want: []string{"no sweep could be priced", `H100 SXM has no price in tier "spot"; tiers (providers): hyperscaler (market)`, `MI300X has no price in tier "spot"`}},
-		{name: "outside one, no price in the other", opts: CompareOptions{Interactivity: 100, Tier: "on-demand", Provider: "aws"}, wantType: &LookupError{},
-			sweeps: func(ms []MeasuredSweep) []MeasuredSweep { return []MeasuredSweep{ms[2], ms[2]} },
-			want:   []string{"no sweep could be priced", "outside the measured range 18.11..94.69"}},
+		// The H200 sweep, said to be MI300X's: in range at 110, but no AWS price.
+		{name: "outside one, no price in the other", opts: CompareOptions{Interactivity: 110, Tier: "on-demand", Provider: "aws"}, wantType: &LookupError{},
+			sweeps: func(ms []MeasuredSweep) []MeasuredSweep {
+				return []MeasuredSweep{ms[0], {Sweep: ms[1].Sweep, GPU: "mi300x", GPUs: 8}}
+			},
+			want: []string{"no sweep could be priced", "testdata/sweep-h100 (H100 SXM x 8): outside the measured range 19.93..104.16",
+				`MI300X on-demand has no price from provider "aws"; providers: azure, runpod`}},
+		{name: "GPU without prices", opts: CompareOptions{Interactivity: 50}, wantType: &LookupError{},
+			sweeps: func(ms []MeasuredSweep) []MeasuredSweep { return []MeasuredSweep{{Sweep: ms[0].Sweep, GPU: "unpriced", GPUs: 8}} },
+			want:   []string{"no sweep could be priced: testdata/sweep-h100 (Unpriced x 8): Unpriced has no price in the catalog; add one with --prices FILE"}},
 		{name: "provider without tier", opts: CompareOptions{Interactivity: 50, Provider: "aws"}, wantType: &LookupError{},
 			want: []string{`provider "aws" given without a tier`}},
 		{name: "zero target", opts: CompareOptions{Interactivity: 0}, wantType: &OptionError{}, want: []string{"want a finite number > 0"}},
@@ -203,7 +210,9 @@ func TestCompareErrors(t *testing.T) {
 			if tt.sweeps != nil {
 				ms = tt.sweeps(ms)
 			}
-			_, err := loadCat(t).Compare(ms, tt.opts)
+			cat := loadCat(t)
+			cat.Merge(&Catalog{GPUs: []GPU{{Name: "Unpriced"}}})
+			_, err := cat.Compare(ms, tt.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -290,16 +292,44 @@ func (e *runEnv) startScraper(ctx context.Context, o *RunOptions, dir string, ep
 // finish reports failures and maps the outcome to the command's error.
 func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error, dir string) error {
 	if sum.Requests.Failed > 0 {
-		e.say("tokenbench: %d of %d requests failed: %v (details in %s)", sum.Requests.Failed, sum.Requests.Total, sum.Requests.Errors, filepath.Join(dir, bench.RecordsFile))
+		e.say("tokenbench: %d of %d requests failed: %s (details in %s)", sum.Requests.Failed, sum.Requests.Total, errorCounts(sum.Requests.Errors), filepath.Join(dir, bench.RecordsFile))
+		for class, ex := range sum.ErrorExamples() {
+			if len(ex) > 0 {
+				e.say("tokenbench:   %s, e.g. request %s: %s", class, ex[0].RequestID, ex[0].Message)
+			}
+		}
 	}
 	if runErr != nil {
 		return runErr
+	}
+	if sum.Requests.Total > 0 && sum.Requests.OK == 0 && !outcome.Interrupted {
+		// Nothing was measured: say so in the exit status too (scripts, CI).
+		return fmt.Errorf("every request failed (%s); results in %s", errorCounts(sum.Requests.Errors), dir)
 	}
 	if outcome.Interrupted {
 		e.say("tokenbench: interrupted; %d requests recorded in %s", sum.Requests.Total+sum.Requests.WarmupExcluded, dir)
 		return errInterrupted
 	}
 	return nil
+}
+
+// errorCounts renders failures by class, most frequent first.
+func errorCounts(m map[string]int) string {
+	classes := make([]string, 0, len(m))
+	for k := range m {
+		classes = append(classes, k)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		if m[classes[i]] != m[classes[j]] {
+			return m[classes[i]] > m[classes[j]]
+		}
+		return classes[i] < classes[j]
+	})
+	parts := make([]string, len(classes))
+	for i, k := range classes {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func describeLoad(l bench.Load) string {

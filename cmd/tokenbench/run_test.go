@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,5 +217,21 @@ func TestRunInterruptedWritesPartialResults(t *testing.T) {
 	}
 	if sum.Requests.OK+sum.Requests.Errors[bench.ErrCanceled] != sum.Requests.Total {
 		t.Errorf("requests %+v: every record is ok or canceled", sum.Requests)
+	}
+}
+
+func TestRunEveryRequestFailedExitsNonZero(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":{"message":"model overloaded"}}`, http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	f, _, errb, _ := testFactory(nil)
+	dir := filepath.Join(t.TempDir(), "down")
+	code := Main(f, []string{"run", "--url", srv.URL + "/v1", "--model", "m", "--requests", "4", "--no-metrics", "--calibrate", "off", "--out", dir})
+	if code != ExitError || !strings.Contains(errb.String(), "every request failed (http_5xx 4)") || !strings.Contains(errb.String(), "model overloaded") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	if sum, _, err := report.Summarize(dir); err != nil || sum.Requests.Failed != 4 {
+		t.Errorf("results not written: %v %+v", err, sum)
 	}
 }
