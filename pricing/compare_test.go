@@ -193,8 +193,10 @@ func TestCompareErrors(t *testing.T) {
 			want: []string{"no sweep could be priced", "testdata/sweep-h100 (H100 SXM x 8): outside the measured range 19.93..104.16",
 				`MI300X on-demand has no price from provider "aws"; providers: azure, runpod`}},
 		{name: "GPU without prices", opts: CompareOptions{Interactivity: 50}, wantType: &LookupError{},
-			sweeps: func(ms []MeasuredSweep) []MeasuredSweep { return []MeasuredSweep{{Sweep: ms[0].Sweep, GPU: "unpriced", GPUs: 8}} },
-			want:   []string{"no sweep could be priced: testdata/sweep-h100 (Unpriced x 8): Unpriced has no price in the catalog; add one with --prices FILE"}},
+			sweeps: func(ms []MeasuredSweep) []MeasuredSweep {
+				return []MeasuredSweep{{Sweep: ms[0].Sweep, GPU: "unpriced", GPUs: 8}}
+			},
+			want: []string{"no sweep could be priced: testdata/sweep-h100 (Unpriced x 8): Unpriced has no price in the catalog; add one with --prices FILE"}},
 		{name: "provider without tier", opts: CompareOptions{Interactivity: 50, Provider: "aws"}, wantType: &LookupError{},
 			want: []string{`provider "aws" given without a tier`}},
 		{name: "zero target", opts: CompareOptions{Interactivity: 0}, wantType: &OptionError{}, want: []string{"want a finite number > 0"}},

@@ -16,7 +16,8 @@
 // (ParetoFront, ThroughputAt), from which CostPerMTok prices that target:
 // ReadSweep reads a sweep's directory, PriceSweep prices it at a target
 // interactivity at every tier, and NewPlan turns it into replicas, GPUs and
-// dollars per hour and month for a load.
+// dollars per hour and month for a load; Compare prices sweeps measured on
+// different GPU types at one target, in one table by GPU type and tier.
 //
 // The formulas are METRICS.md's, which follow SemiAnalysis's InferenceX:
 //
