@@ -68,11 +68,7 @@ func parseAzure(name string, data []byte, s Spec) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Skipped = skipped.list()
-	if len(recs) == 0 {
-		return nil, fileError(name, 0, "", fmt.Errorf("no usable requests among %d rows (%s)", rep.Records, skipSummary(rep.Skipped)))
-	}
-	return newTraceSource(name, recs, s, rep, func(r *lengthRec) Item { return lengthItem(r, s.Seed) })
+	return lengthTraceSource(name, recs, s, rep, skipped)
 }
 
 func parseAzureTime(v string) (int64, error) {

@@ -109,3 +109,14 @@ func lengthItem(r *lengthRec, seed uint64) Item {
 		},
 	}
 }
+
+// lengthTraceSource finishes reading a CSV trace of lengths (Azure,
+// BurstGPT): it records what was skipped and refuses a file with no
+// usable row, naming why the rows were skipped.
+func lengthTraceSource(name string, recs []lengthRec, s Spec, rep FileReport, skipped skips) (Source, error) {
+	rep.Skipped = skipped.list()
+	if len(recs) == 0 {
+		return nil, fileError(name, 0, "", fmt.Errorf("no usable requests among %d rows (%s)", rep.Records, skipSummary(rep.Skipped)))
+	}
+	return newTraceSource(name, recs, s, rep, func(r *lengthRec) Item { return lengthItem(r, s.Seed) })
+}
