@@ -73,6 +73,8 @@ var engines = []engineMap{
 			GaugeRunning:    {"vllm:num_requests_running"},
 			GaugeQueueDepth: {"vllm:num_requests_waiting"},
 			GaugeKVUsage:    {"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"},
+			// vLLM 0.6-0.8 (v0 engine) exposed only a hit-rate gauge.
+			GaugePrefixHitRate: {"vllm:gpu_prefix_cache_hit_rate"},
 		},
 		counters: map[string][]string{
 			CounterPromptTokens:       {"vllm:prompt_tokens_total"},

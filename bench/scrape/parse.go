@@ -1,10 +1,12 @@
 package scrape
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 
 	dto "github.com/prometheus/client_model/go"
@@ -38,11 +40,37 @@ func Parse(r io.Reader) (Reading, error) {
 // OpenMetrics and delimited-protobuf formats are decoded as such, anything
 // else (including an empty or unknown type) as the text format.
 func ParseFormat(r io.Reader, contentType string) (Reading, error) {
-	fams, err := decode(r, contentType)
+	br := bufio.NewReader(r)
+	if isJSONBody(br, contentType) {
+		return parseTRTLLMJSON(br)
+	}
+	fams, err := decode(br, contentType)
 	if err != nil {
 		return Reading{}, err
 	}
 	return canonical(fams)
+}
+
+// isJSONBody reports a JSON answer (trtllm-serve's iteration stats) by its
+// content type or, when the type says nothing, its first non-blank byte.
+func isJSONBody(br *bufio.Reader, contentType string) bool {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/json" {
+		return true
+	}
+	for i := 1; i <= 64; i++ {
+		b, err := br.Peek(i)
+		if err != nil || len(b) < i {
+			return false
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '[':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // decode parses a body with expfmt. The text parser validates names with

@@ -30,6 +30,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{name: "vllm current", file: "vllm.txt", want: EngineVLLM},
 		{name: "vllm before 0.12", file: "vllm-pre012.txt", want: EngineVLLM},
+		{name: "vllm 0.6 (v0 engine)", file: "vllm-v0.txt", want: EngineVLLM},
 		{name: "sglang", file: "sglang.txt", want: EngineSGLang},
 		{name: "tensorrt-llm", file: "trtllm.txt", want: EngineTRTLLM},
 		{name: "llama.cpp real capture", file: "llamacpp-plain.txt", want: EngineLlamaCpp},
@@ -84,6 +85,12 @@ func TestCanonicalFixtures(t *testing.T) {
 				CounterPromptTokens: 1234, CounterGenerationTokens: 567,
 				CounterPrefixQueries: 800, CounterPrefixHits: 200, CounterCachedTokens: 200, CounterPreemptions: 0,
 			},
+		},
+		{
+			// vLLM's v0 engine (0.6-0.8): a hit-rate gauge, no prefix counters.
+			file:     "vllm-v0.txt",
+			gauges:   map[string]float64{GaugeRunning: 6, GaugeQueueDepth: 2, GaugeKVUsage: 0.4, GaugePrefixHitRate: 0.35},
+			counters: map[string]float64{CounterPromptTokens: 40960, CounterGenerationTokens: 10240, CounterPreemptions: 3},
 		},
 		{
 			file: "sglang.txt",
