@@ -72,26 +72,33 @@ code { font-size: 0.9em; }
 </div>
 {{- else}}<p class="muted">No charts: they need per-request records (requests.jsonl, or an import with per-request data).</p>{{end}}
 
+{{- if .Runs}}
 <h2 id="runs">Run metadata</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
 <table class="kv">{{range .Meta}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
 {{- end}}
+{{- end}}
 
+{{- if .Runs}}
 <h2 id="engine">Engine</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
 {{- if .Engine}}<table class="kv">{{range .Engine}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
 {{- else}}<p class="muted">No engine data (engine.json, or an engine key in summary.json or run.json).</p>{{end}}
 {{- end}}
+{{- end}}
 
+{{- if .Runs}}
 <h2 id="cost">Cost</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
 {{- if .Cost}}<table class="kv">{{range .Cost}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
 {{- else}}<p class="muted">No cost data (cost.json): see <code>tokenbench cost</code>.</p>{{end}}
 {{- end}}
+{{- end}}
 
+{{- if .Runs}}
 <h2 id="errors">Errors</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
@@ -104,6 +111,7 @@ code { font-size: 0.9em; }
 </table>
 {{- else}}<p class="muted">No failed requests.</p>{{end}}
 {{- if .Warnings}}<div class="note">{{range $i, $w := .Warnings}}{{if $i}}<br>{{end}}{{$w}}{{end}}</div>{{end}}
+{{- end}}
 {{- end}}
 </body>
 </html>

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/pricing"
+	"github.com/tokenbench/tokenbench/report"
 )
 
 // CostOptions are the flags of `tokenbench cost`.
@@ -28,6 +30,8 @@ type CostOptions struct {
 	// Interactivity, when > 0, prices DIR as a sweep at this many output
 	// tokens/s per user.
 	Interactivity float64
+	// Save writes the run's cost into DIR/cost.json for the report.
+	Save bool
 }
 
 // NewCmdCost builds `tokenbench cost`; runF replaces the action in tests.
@@ -83,6 +87,7 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	fl.Float64Var(&o.Price, "price", 0, "USD per GPU-hour, replacing the catalog price")
 	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.BoolVar(&o.Save, "save", false, "also write the cost into DIR/cost.json, where tokenbench report shows it")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
 	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil), NewCmdCostCompare(f, nil))
 	return cmd
@@ -132,6 +137,15 @@ func costRun(f *Factory, o *CostOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.Save {
+		var b bytes.Buffer
+		if err := c.WriteJSON(&b); err != nil {
+			return err
+		}
+		if err := bench.WriteFileAtomic(filepath.Join(o.Dir, report.CostFile), b.Bytes()); err != nil {
+			return err
+		}
 	}
 	if o.Output == "json" {
 		return c.WriteJSON(f.Out)

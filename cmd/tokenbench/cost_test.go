@@ -206,3 +206,15 @@ func FuzzCostSummary(f *testing.F) {
 		}
 	})
 }
+
+func TestCostSaveWritesCostJSON(t *testing.T) {
+	dir := writeSummaryJSON(t, `{"throughput":{"requests_per_s":1,"input_tokens_per_s":4000,"output_tokens_per_s":1000,"total_tokens_per_s":5000}}`)
+	f, out, errb, _ := testFactory(nil)
+	if code := execute(f, NewCmdCost(f, nil), "cost", dir, "--gpu", "h100", "--gpus", "1", "--price", "1.30", "--save"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "cost.json"))
+	if err != nil || !strings.Contains(string(b), `"usd_per_mtok_output"`) || !strings.Contains(out.String(), "0.3611") {
+		t.Errorf("cost.json %s (%v); printed %s", b, err, out)
+	}
+}
