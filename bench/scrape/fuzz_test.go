@@ -12,6 +12,8 @@ import (
 // reading always encodes as a metrics.jsonl line and reads back.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	jsonFiles, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	files = append(files, jsonFiles...) // trtllm-serve JSON and the golden summary
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
