@@ -129,6 +129,15 @@ func TestSpecDisagreementAndMetrics(t *testing.T) {
 	if len(s.Engine.Spec.Disagreement) != 1 {
 		t.Errorf("2.0 vs 3.5 not flagged: %v", s.Engine.Spec.Disagreement)
 	}
+	var tb strings.Builder
+	if err := s.WriteTable(&tb); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Engine        vllm", "Speculation   tokens per step metrics 2.00, events 3.50", "WARNING: acceptance length from metrics", "TPOT by tokens per step (quartiles of requests): 2.00-2.00: 5.00 ms"} {
+		if !strings.Contains(tb.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, tb.String())
+		}
+	}
 	b, err := json.Marshal(s)
 	if err != nil || !strings.Contains(string(b), `"spec":{"metrics":`) || !strings.Contains(string(b), `"name":"vllm"`) {
 		t.Errorf("engine JSON %s (%v)", b, err)

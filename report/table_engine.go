@@ -60,6 +60,13 @@ func (s *Summary) writeEngine(line func(label, format string, args ...any)) {
 		for _, d := range sp.Disagreement {
 			line("", "WARNING: %s", d)
 		}
+		if len(sp.TPOTByAcceptance) > 0 {
+			parts := make([]string, 0, len(sp.TPOTByAcceptance))
+			for _, b := range sp.TPOTByAcceptance {
+				parts = append(parts, fmt.Sprintf("%.2f-%.2f: %.2f ms", b.AcceptanceLengthMin, b.AcceptanceLengthMax, b.TPOTMeanMS))
+			}
+			line("", "TPOT by tokens per step (quartiles of requests): %s", strings.Join(parts, ", "))
+		}
 	}
 	if p := e.PrefixReuse; p != nil {
 		var parts []string
