@@ -147,11 +147,34 @@
 // bytes until the client gives up), malformed (an event that is not JSON),
 // truncated (the body ends cleanly without finish_reason or [DONE]).
 //
+// # Tool calls
+//
+// A chat request that offers tools (OpenAI function definitions) and does not
+// set tool_choice "none" is sometimes answered with one function call, as
+// vLLM answers with a tool parser: always when tool_choice is "required" or
+// names a function, otherwise with probability 1/2, seeded like the text,
+// unless the last message is a tool result (then text, so agentic sessions
+// converge) or ignore_eos asks for exactly max_tokens tokens. The call
+// (toolcall.go) names a seeded function (or the named one), has the id
+// call_ and 24 seeded hex digits, and arguments built from the function's
+// parameters.properties in their order: a word of workloads.Words for a
+// string, a small integer for a number or integer, true for a boolean, null
+// for anything else, e.g. {"city": "time", "days": 3}. Its tokens are
+// workloads.ApproxTokens of the name plus those of the arguments, capped by
+// max_tokens (the arguments' text is then cut, finish_reason "length";
+// otherwise "tool_calls"; min_tokens does not lengthen a call). A stream
+// sends the role chunk, nothing while the name is generated, then a delta
+// with index 0, the id, type function, the name and empty arguments, then
+// one argument fragment per token, timed by the scheduler like text; a whole
+// response has message.tool_calls and content null. A next turn that sends
+// the call back counts its name and arguments as prompt tokens and hits the
+// prefix cache on them; /metrics counts a call as finished with "stop".
+//
 // # Determinism
 //
-// Output lengths, text, logprobs and acceptance draws derive from a hash of
-// Seed and the request body: the same request to an engine with the same
-// seed gets the same answer. With ignore_eos a request gets exactly
+// Output lengths, text, tool calls, logprobs and acceptance draws derive
+// from a hash of Seed and the request body: the same request to an engine
+// with the same seed gets the same answer. With ignore_eos a request gets exactly
 // max_tokens tokens; otherwise a lognormal natural length (median 200
 // tokens), at least min_tokens, capped by max_tokens or the context. The
 // scheduler is deterministic for a sequence of arrivals; over HTTP, arrival
@@ -169,10 +192,12 @@
 // # What is not modelled
 //
 // No real tokenizer or chat template (prompt tokens are ApproxTokens of the
-// texts), no n > 1, no tool calls, no stop strings. Kernels are rooflines
-// with fitted efficiencies, not profiled operators (microsoft/vidur and
-// ai-dynamo/aiconfigurator go further); sliding-window attention counts as
-// full; MoE routing is uniform with no expert parallelism; pipeline
+// texts, and of the tool definitions as compact JSON, placed ahead of the
+// messages), no n > 1, no stop strings, no
+// parallel tool calls (at most one call per answer, never text and a call
+// together). Kernels are rooflines with fitted efficiencies, not profiled
+// operators (microsoft/vidur and ai-dynamo/aiconfigurator go further);
+// sliding-window attention counts as full; MoE routing is uniform with no expert parallelism; pipeline
 // parallelism, CUDA graphs, CPU offload and swapping, and the draft model's
 // own KV cache are absent; a preempted sequence recomputes (it is never
 // swapped out). Power draw is in the profiles but not simulated.

@@ -116,7 +116,9 @@ func (e *Engine) handleGenerate(a api) http.Handler {
 			return
 		}
 		ans := planAnswer(e.cfg.Seed, body, maxTokens, req.minTokens, req.ignoreEOS)
-		id, st, err := e.submit(seqRequest{prompt: req.promptTokens, tokens: req.tokens, output: ans.tokens, reason: ans.reason, key: ans.key})
+		planToolCall(&ans, req.tools, maxTokens, req.ignoreEOS)
+		id, st, err := e.submit(seqRequest{prompt: req.promptTokens, tokens: req.tokens, output: ans.tokens,
+			reason: ans.engineReason(), key: ans.key, out: ans.outputHashes()})
 		if errors.Is(err, errClosed) {
 			writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableError", msg: err.Error()})
 			return

@@ -30,6 +30,7 @@ type answer struct {
 	key    uint64
 	tokens int
 	reason string
+	call   *toolCall // non-nil: the answer is this tool call, not text
 }
 
 // planAnswer decides the answer to body. maxTokens is the effective cap
@@ -54,7 +55,31 @@ func planAnswer(seed uint64, body []byte, maxTokens, minTokens int, ignoreEOS bo
 
 // word returns the i-th output token (from 0): a word of workloads.Words with
 // its leading space, so that each one counts as exactly one token.
-func (a answer) word(i int) string { return wordAt(a.key, i) }
+// A tool call's tokens are those of its name and arguments instead.
+func (a answer) word(i int) string {
+	if a.call != nil {
+		return a.call.toks[i]
+	}
+	return wordAt(a.key, i)
+}
+
+// engineReason is the finish reason the scheduler and /metrics count: a
+// complete tool call stops like text, as it does in vLLM's engine.
+func (a answer) engineReason() string {
+	if a.reason == reasonToolCalls {
+		return reasonStop
+	}
+	return a.reason
+}
+
+// outputHashes are the prefix-cache keys of a tool call's tokens, or nil
+// for text (whose words the scheduler keys from the answer's key).
+func (a answer) outputHashes() []uint64 {
+	if a.call != nil {
+		return a.call.hashes
+	}
+	return nil
+}
 
 // wordAt is the i-th output word of the answer with key key.
 func wordAt(key uint64, i int) string { return " " + workloads.Words[wordIndex(key, i)] }

@@ -30,6 +30,7 @@ type request struct {
 	includeUsage bool
 	logprobs     bool // chat logprobs: true, or completions logprobs: N
 	topLogprobs  int  // alternatives listed per token
+	tools        tools
 }
 
 // maxLogprobs is vLLM's default max_logprobs.
@@ -66,6 +67,8 @@ type chatBody struct {
 	MaxCompletionTokens *int                           `json:"max_completion_tokens"`
 	Logprobs            bool                           `json:"logprobs"`
 	TopLogprobs         *int                           `json:"top_logprobs"`
+	Tools               json.RawMessage                `json:"tools"`
+	ToolChoice          json.RawMessage                `json:"tool_choice"`
 }
 
 type completionBody struct {
@@ -96,6 +99,20 @@ func decodeRequest(a api, body []byte) (request, error) {
 			return r, badRequest("messages: a non-empty list is required")
 		}
 		r.tokens = messageTokens(b.Messages)
+		if r.tools, err = parseTools(b.Tools, b.ToolChoice); err != nil {
+			return r, err
+		}
+		if len(r.tools.defs) > 0 {
+			// Chat templates render the tool definitions into the prompt,
+			// ahead of the conversation, so they cost prefill and are
+			// shared by every turn of a session (prefix cache). They count
+			// as their compact JSON, as workloads estimate them.
+			var compact bytes.Buffer
+			if json.Compact(&compact, b.Tools) == nil {
+				r.tokens = append(appendTextTokens(nil, compact.String()), r.tokens...)
+			}
+		}
+		r.tools.afterTool = len(r.tools.defs) > 0 && b.Messages[len(b.Messages)-1].Role == openai.ChatMessageRoleTool
 		r.logprobs = b.Logprobs
 		if b.TopLogprobs != nil {
 			if r.topLogprobs = *b.TopLogprobs; r.topLogprobs < 0 || r.topLogprobs > maxLogprobs {
@@ -155,7 +172,9 @@ func unmarshal(body []byte, v any) error {
 }
 
 // messageTokens returns the prompt tokens of a conversation: those of the
-// content string of each message, or of the text parts of array content.
+// content string of each message, or of the text parts of array content,
+// and of the name and arguments of each tool call an assistant message
+// sends back (keyed as the engine generated them, for the prefix cache).
 // There is no chat template, so there are exactly workloads.ApproxTokens of
 // the texts.
 func messageTokens(msgs []openai.ChatCompletionMessage) []uint64 {
@@ -166,6 +185,9 @@ func messageTokens(msgs []openai.ChatCompletionMessage) []uint64 {
 			if p.Type == openai.ChatMessagePartTypeText || p.Type == "" {
 				toks = appendTextTokens(toks, p.Text)
 			}
+		}
+		for _, c := range m.ToolCalls {
+			toks = appendTextTokens(appendTextTokens(toks, c.Function.Name), c.Function.Arguments)
 		}
 	}
 	return toks

@@ -44,16 +44,19 @@ type timings struct {
 	DraftNAccepted      *int    `json:"draft_n_accepted,omitempty"`
 }
 
+// message is a chat message or delta; Content is null beside tool calls.
 type message struct {
-	Role    string `json:"role,omitempty"`
-	Content string `json:"content"`
+	Role      string         `json:"role,omitempty"`
+	Content   *string        `json:"content"`
+	ToolCalls []toolCallJSON `json:"tool_calls,omitempty"`
 }
 
 // choice is a choice of a chat or completions response or chunk: chat
-// fills Delta (chunks) or Message, completions fill Text.
+// fills Delta (chunks: a *message, or a *toolDelta) or Message, completions
+// fill Text.
 type choice struct {
 	Index        int      `json:"index"`
-	Delta        *message `json:"delta,omitempty"`
+	Delta        any      `json:"delta,omitempty"`
 	Message      *message `json:"message,omitempty"`
 	Text         *string  `json:"text,omitempty"`
 	Logprobs     any      `json:"logprobs"`
@@ -119,35 +122,55 @@ func (r *response) timings(res *seqResult) *timings {
 	return t
 }
 
-// chunk returns the streamed event of tokens from to to (from 0, end
-// excluded): the tokens one step produced. The event of the last token
-// carries the finish reason.
-func (r *response) chunk(from, to int) body {
-	c := choice{Logprobs: r.logprobs(from, to)}
-	if to == r.ans.tokens {
-		c.FinishReason, c.StopReason = &r.ans.reason, &null{}
-	}
-	text := r.ans.textRange(from, to)
-	if r.req.api == chatAPI {
-		c.Delta = &message{Content: text}
+// chunks returns the streamed events of tokens from to to (from 0, end
+// excluded): the tokens one step produced, in one event, or for a tool call
+// in as many as its deltas (none while the name is generated). The event
+// of the last token carries the finish reason.
+func (r *response) chunks(from, to int) []body {
+	var cs []choice
+	if r.ans.call != nil {
+		for _, d := range r.ans.call.deltas(from, to) {
+			cs = append(cs, choice{Delta: d})
+		}
+		if len(cs) > 0 {
+			cs[len(cs)-1].Logprobs = r.logprobs(from, to)
+		}
 	} else {
-		c.Text, c.StopReason = &text, &null{}
+		c := choice{Logprobs: r.logprobs(from, to)}
+		text := r.ans.textRange(from, to)
+		if r.req.api == chatAPI {
+			c.Delta = &message{Content: &text}
+		} else {
+			c.Text, c.StopReason = &text, &null{}
+		}
+		cs = append(cs, c)
 	}
-	return r.body(c)
+	if to == r.ans.tokens && len(cs) > 0 {
+		cs[len(cs)-1].FinishReason, cs[len(cs)-1].StopReason = &r.ans.reason, &null{}
+	}
+	bs := make([]body, len(cs))
+	for i, c := range cs {
+		bs[i] = r.body(c)
+	}
+	return bs
 }
 
 // roleChunk is the first event of a chat stream, before any token.
 func (r *response) roleChunk() body {
-	return r.body(choice{Delta: &message{Role: "assistant"}})
+	empty := ""
+	return r.body(choice{Delta: &message{Role: "assistant", Content: &empty}})
 }
 
 // whole is the complete non-streamed response.
 func (r *response) whole(res *seqResult) body {
 	c := choice{FinishReason: &r.ans.reason, StopReason: &null{}, Logprobs: r.logprobs(0, r.ans.tokens)}
 	text := r.ans.textRange(0, r.ans.tokens)
-	if r.req.api == chatAPI {
-		c.Message = &message{Role: "assistant", Content: text}
-	} else {
+	switch {
+	case r.ans.call != nil:
+		c.Message = &message{Role: "assistant", ToolCalls: r.ans.call.whole()}
+	case r.req.api == chatAPI:
+		c.Message = &message{Role: "assistant", Content: &text}
+	default:
 		c.Text = &text
 	}
 	b := r.body(c)

@@ -15,6 +15,7 @@ type seqRequest struct {
 	output int      // tokens to generate
 	reason string   // finish reason once they are
 	key    uint64   // the answer's key: output words and acceptance draws
+	out    []uint64 // hash of each output token when not the key's words (a tool call); nil otherwise
 }
 
 // sequence is one request's state in the scheduler. Its tokens are the
@@ -57,13 +58,16 @@ func (s *sequence) decoding() bool { return s.generated > 0 && s.pending() == 1 
 
 // tokenAt is the hash of the token at position p: a prompt token, a
 // sequence-unique stand-in when the prompt's tokens are unknown, or the
-// answer's word (so a later turn that sends the answer back hits the cache).
+// answer's word or tool-call token (so a later turn that sends the answer
+// back hits the cache).
 func (s *sequence) tokenAt(p int) uint64 {
 	switch {
 	case p < len(s.tokens):
 		return s.tokens[p]
 	case p < s.promptLen():
 		return splitmix64(uint64(s.id)<<32 ^ uint64(p) ^ 0xa54ff53a5f1d36f1)
+	case p-s.promptLen() < len(s.out):
+		return s.out[p-s.promptLen()]
 	}
 	return wordHashes[wordIndex(s.key, p-s.promptLen())]
 }

@@ -112,12 +112,14 @@ func (e *Engine) writeStream(w http.ResponseWriter, r *http.Request, resp *respo
 					return
 				}
 			}
-			b := resp.chunk(sent, n)
-			if n == resp.ans.tokens && !resp.req.includeUsage && i == len(steps)-1 {
-				b.Timings = resp.timings(res)
+			bs := resp.chunks(sent, n)
+			if n == resp.ans.tokens && !resp.req.includeUsage && i == len(steps)-1 && len(bs) > 0 {
+				bs[len(bs)-1].Timings = resp.timings(res)
 			}
-			if !send(b) {
-				return
+			for _, b := range bs {
+				if !send(b) {
+					return
+				}
 			}
 			sent = n
 		}
