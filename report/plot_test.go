@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenbench/tokenbench/internal/golden"
+
 	"gonum.org/v1/plot/cmpimg"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -22,7 +24,7 @@ var goldenPlot = PlotOptions{Width: 4 * vg.Inch, Height: 3 * vg.Inch, DPI: 96}
 func checkGoldenPNG(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "plots", name+"_golden.png")
-	if *update {
+	if golden.Updating() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

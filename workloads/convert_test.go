@@ -2,25 +2,11 @@ package workloads
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/tokenbench/tokenbench/internal/golden"
 )
-
-// The golden files are rewritten with -update. Other tests of the package
-// may declare the flag too; whoever comes first defines it (package
-// variables are set before init functions run).
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files with the current output")
-	}
-}
-
-func sessUpdating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 func TestConvertGolden(t *testing.T) {
 	tests := []struct {
@@ -42,21 +28,10 @@ func TestConvertGolden(t *testing.T) {
 			if lines := strings.Count(out.String(), "\n"); lines != n {
 				t.Errorf("%d sessions reported, %d lines written", n, lines)
 			}
-			golden := "testdata/sessions/" + tt.name + ".golden.jsonl"
-			if sessUpdating() {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("output differs from %s (run with -update to accept):\n%.2000s", golden, out.String())
-			}
+			path := "testdata/sessions/" + tt.name + ".golden.jsonl"
+			golden.Check(t, path, out.Bytes())
 			// What a converter writes reads back as valid sessions.
-			back, err := sessReadAll(out.String(), golden)
+			back, err := sessReadAll(out.String(), path)
 			if err != nil || len(back) != n {
 				t.Errorf("converted output reads back as %d sessions: %v", len(back), err)
 			}

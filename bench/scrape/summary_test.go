@@ -3,15 +3,13 @@ package scrape
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/tokenbench/tokenbench/internal/golden"
+)
 
 func near(t *testing.T, what string, got *float64, want float64) {
 	t.Helper()
@@ -227,19 +225,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "summary-vllm.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("summary differs from %s:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "summary-vllm.golden.json"), got)
 }
 
 func TestReadSamples(t *testing.T) {
