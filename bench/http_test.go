@@ -33,21 +33,25 @@ func newTestClient(t *testing.T, url string, timeout time.Duration) *Client {
 func TestClientAgreesWithServerTiming(t *testing.T) {
 	const events = 40
 	var mu sync.Mutex
-	var flushed []time.Time
+	// written[k] is read just before the k-th token event is written,
+	// flushed[k] just after its Flush returns: the bytes left the server
+	// between the two (a busy machine may delay the second read).
+	var written, flushed []time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		fl := w.(http.Flusher)
-		send := func(data string) time.Time {
+		send := func(data string) (before, after time.Time) {
+			before = time.Now()
 			fmt.Fprintf(w, "data: %s\n\n", data)
 			fl.Flush()
-			return time.Now()
+			return before, time.Now()
 		}
 		send(evRole)
 		for k := 0; k < events; k++ {
 			time.Sleep(time.Duration(200+100*(k%5)) * time.Microsecond) // a varied schedule
-			at := send(evTok("t"))
+			before, after := send(evTok("t"))
 			mu.Lock()
-			flushed = append(flushed, at)
+			written, flushed = append(written, before), append(flushed, after)
 			mu.Unlock()
 		}
 		send(evFin)
@@ -68,6 +72,11 @@ func TestClientAgreesWithServerTiming(t *testing.T) {
 	var gaps, itlDiffs []float64
 	for k, ms := range rec.EventsMS {
 		arrived := start.Add(time.Duration(ms * float64(time.Millisecond)))
+		// Causality, on any machine: no event is stamped before its bytes
+		// began to be written.
+		if arrived.Before(written[k]) {
+			t.Errorf("event %d stamped %.3f ms before the server wrote it", k, Ms(written[k].Sub(arrived)))
+		}
 		gaps = append(gaps, Ms(arrived.Sub(flushed[k])))
 		if k > 0 {
 			serverITL := Ms(flushed[k].Sub(flushed[k-1]))
@@ -76,12 +85,10 @@ func TestClientAgreesWithServerTiming(t *testing.T) {
 	}
 	sort.Float64s(gaps)
 	t.Logf("arrival after server flush: min %.3f ms, median %.3f ms, max %.3f ms over %d events", gaps[0], gaps[len(gaps)/2], gaps[len(gaps)-1], len(gaps))
-	// An arrival can be stamped a hair before the server's own clock read
-	// after Flush returned, never much before; it trails by the loopback hop.
-	if gaps[0] < -0.5 {
-		t.Errorf("event stamped %.3f ms before the server flushed it", -gaps[0])
-	}
-	if med := gaps[len(gaps)/2]; med > 1 {
+	// The arrival is stamped about when the server's Flush returns, a hair
+	// before or after; a descheduled server goroutine can read its clock
+	// late for a few events, so the median is what must stay close.
+	if med := gaps[len(gaps)/2]; med > 1 || med < -1 {
 		t.Errorf("median arrival %.3f ms after flush, want well under 1 ms", med)
 	}
 	sort.Float64s(itlDiffs)
