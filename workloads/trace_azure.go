@@ -39,36 +39,16 @@ func openAzure(s Spec) (Source, error) {
 // given length with nothing shared between requests: the trace says nothing
 // about prefixes. Rows asking for 0 tokens in or out are skipped and counted.
 func parseAzure(name string, data []byte, s Spec) (Source, error) {
-	rep := FileReport{Path: name}
-	skipped := skips{}
-	var recs []lengthRec
-	err := readCSV(name, data, []string{azureTime, azureInput, azureOutput}, func(row csvRow) error {
-		rep.Records++
-		r := lengthRec{line: row.line()}
-		var err error
-		if r.at, err = parseAzureTime(row.get(azureTime)); err != nil {
-			return row.fail(azureTime, err)
-		}
-		if r.in, err = parseCount(row.get(azureInput)); err != nil {
-			return row.fail(azureInput, err)
-		}
-		if r.out, err = parseCount(row.get(azureOutput)); err != nil {
-			return row.fail(azureOutput, err)
-		}
+	cols := lengthColumns{time: azureTime, in: azureInput, out: azureOutput, parseTime: parseAzureTime}
+	return parseLengthCSV(name, data, s, cols, func(_ csvRow, r lengthRec) string {
 		switch {
 		case r.in == 0:
-			skipped[azureInput+" 0"]++
+			return azureInput + " 0"
 		case r.out == 0:
-			skipped[azureOutput+" 0"]++
-		default:
-			recs = append(recs, r)
+			return azureOutput + " 0"
 		}
-		return nil
+		return ""
 	})
-	if err != nil {
-		return nil, err
-	}
-	return lengthTraceSource(name, recs, s, rep, skipped)
 }
 
 func parseAzureTime(v string) (int64, error) {

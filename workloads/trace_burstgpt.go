@@ -30,36 +30,16 @@ func openBurstGPT(s Spec) (Source, error) {
 // requests that way; there is nothing to replay) or 0 request tokens; each
 // reason is counted in the FileReport.
 func parseBurstGPT(name string, data []byte, s Spec) (Source, error) {
-	rep := FileReport{Path: name}
-	skipped := skips{}
-	var recs []lengthRec
-	err := readCSV(name, data, []string{burstTime, burstModel, burstInput, burstOutput}, func(row csvRow) error {
-		rep.Records++
-		r := lengthRec{line: row.line()}
-		var err error
-		if r.at, err = parseSeconds(row.get(burstTime)); err != nil {
-			return row.fail(burstTime, err)
-		}
-		if r.in, err = parseCount(row.get(burstInput)); err != nil {
-			return row.fail(burstInput, err)
-		}
-		if r.out, err = parseCount(row.get(burstOutput)); err != nil {
-			return row.fail(burstOutput, err)
-		}
-		switch model := row.get(burstModel); {
-		case s.BurstGPTModel != "" && !strings.EqualFold(model, s.BurstGPTModel):
-			skipped["model not "+s.BurstGPTModel]++
+	cols := lengthColumns{time: burstTime, in: burstInput, out: burstOutput, extra: []string{burstModel}, parseTime: parseSeconds}
+	return parseLengthCSV(name, data, s, cols, func(row csvRow, r lengthRec) string {
+		switch {
+		case s.BurstGPTModel != "" && !strings.EqualFold(row.get(burstModel), s.BurstGPTModel):
+			return "model not " + s.BurstGPTModel
 		case r.out == 0:
-			skipped[burstOutput+" 0 (failed request)"]++
+			return burstOutput + " 0 (failed request)"
 		case r.in == 0:
-			skipped[burstInput+" 0"]++
-		default:
-			recs = append(recs, r)
+			return burstInput + " 0"
 		}
-		return nil
+		return ""
 	})
-	if err != nil {
-		return nil, err
-	}
-	return lengthTraceSource(name, recs, s, rep, skipped)
 }

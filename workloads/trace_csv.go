@@ -110,6 +110,49 @@ func lengthItem(r *lengthRec, seed uint64) Item {
 	}
 }
 
+// lengthColumns names the columns of a CSV trace of request lengths and
+// how its timestamps read (nanoseconds from any origin).
+type lengthColumns struct {
+	time, in, out string
+	extra         []string // further required columns
+	parseTime     func(string) (int64, error)
+}
+
+// parseLengthCSV reads a CSV trace of (timestamp, input tokens, output
+// tokens) rows, Azure's and BurstGPT's shape. skip returns why a parsed
+// row is left out ("" keeps it); every reason is counted in the
+// FileReport.
+func parseLengthCSV(name string, data []byte, s Spec, c lengthColumns, skip func(row csvRow, r lengthRec) string) (Source, error) {
+	rep := FileReport{Path: name}
+	skipped := skips{}
+	var recs []lengthRec
+	cols := append([]string{c.time, c.in, c.out}, c.extra...)
+	err := readCSV(name, data, cols, func(row csvRow) error {
+		rep.Records++
+		r := lengthRec{line: row.line()}
+		var err error
+		if r.at, err = c.parseTime(row.get(c.time)); err != nil {
+			return row.fail(c.time, err)
+		}
+		if r.in, err = parseCount(row.get(c.in)); err != nil {
+			return row.fail(c.in, err)
+		}
+		if r.out, err = parseCount(row.get(c.out)); err != nil {
+			return row.fail(c.out, err)
+		}
+		if reason := skip(row, r); reason != "" {
+			skipped[reason]++
+			return nil
+		}
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return lengthTraceSource(name, recs, s, rep, skipped)
+}
+
 // lengthTraceSource finishes reading a CSV trace of lengths (Azure,
 // BurstGPT): it records what was skipped and refuses a file with no
 // usable row, naming why the rows were skipped.
