@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/pricing"
@@ -82,15 +83,24 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.GPU, "gpu", "", "GPU type serving the endpoint: a catalog name or alias (h100, MI300X...)")
 	fl.IntVar(&o.GPUs, "gpus", 0, "GPUs serving the endpoint, all replicas and ranks (required)")
-	fl.StringVar(&o.Tier, "tier", "", "price tier: hyperscaler, neocloud, rental-3y, on-demand")
-	fl.StringVar(&o.Provider, "provider", "", "price provider within the tier (aws, azure, lambda, runpod, nebius...)")
-	fl.Float64Var(&o.Price, "price", 0, "USD per GPU-hour, replacing the catalog price")
-	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "USD per GPU-hour, replacing the catalog price", &o.PricesFile, &o.Output)
 	fl.BoolVar(&o.Save, "save", false, "also write the cost into DIR/cost.json, where tokenbench report shows it")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
 	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil), NewCmdCostCompare(f, nil))
 	return cmd
+}
+
+// addPriceFlags registers the price-selection flags every cost command
+// shares; priceHelp says what --price does in that command (nil price: the
+// command takes none).
+func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, priceHelp string, prices, output *string) {
+	fl.StringVar(tier, "tier", "", "price tier (only its prices): hyperscaler, neocloud, rental-3y, on-demand")
+	fl.StringVar(provider, "provider", "", "price provider within --tier (aws, azure, lambda, runpod, nebius...)")
+	if price != nil {
+		fl.Float64Var(price, "price", 0, priceHelp)
+	}
+	fl.StringVar(prices, "prices", "", "YAML prices file merged over the built-in catalog")
+	fl.StringVarP(output, "output", "o", "table", "table or json")
 }
 
 // validate checks the flags alone; the catalog checks the names.

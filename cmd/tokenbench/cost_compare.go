@@ -64,10 +64,7 @@ tokenbench cost project.`,
 	}
 	fl := cmd.Flags()
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "target output tokens/s per user (1000 / TPOT ms) to compare at (required)")
-	fl.StringVar(&o.Tier, "tier", "", "only prices of this tier: hyperscaler, neocloud, rental-3y, on-demand")
-	fl.StringVar(&o.Provider, "provider", "", "only prices of this provider within --tier")
-	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	addPriceFlags(fl, &o.Tier, &o.Provider, nil, "", &o.PricesFile, &o.Output)
 	return cmd
 }
 

@@ -84,11 +84,7 @@ output tokens at the planned load. The output says which SLO basis and scaling w
 	fl.StringVar(&o.GPU, "gpu", "", "GPU type of the replica the sweep measured: a catalog name or alias (required)")
 	fl.IntVar(&o.GPUsPerReplica, "gpus-per-replica", 0, "GPUs of one replica, the endpoint the sweep measured (required)")
 	fl.Float64Var(&o.Headroom, "headroom", 0.2, "spare capacity above the load, as a fraction (0.2 = 20%)")
-	fl.StringVar(&o.Tier, "tier", "", "only prices of this tier: hyperscaler, neocloud, rental-3y, on-demand")
-	fl.StringVar(&o.Provider, "provider", "", "only prices of this provider within --tier")
-	fl.Float64Var(&o.Price, "price", 0, "also price the plan at this USD per GPU-hour")
-	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "also price the plan at this USD per GPU-hour", &o.PricesFile, &o.Output)
 	return cmd
 }
 

@@ -84,11 +84,7 @@ GPU), each figure with its price source and GPU count.`,
 	fl.IntVar(&o.ToTP, "to-tp", 0, "tensor-parallel size of a target replica (default: --tp)")
 	fl.StringVar(&o.Precision, "precision", "", "weight precision: bf16, fp8 or fp4 (default: run.json's, else bf16)")
 	fl.IntVar(&o.GPUs, "gpus", 0, "GPUs behind the measured endpoint, all replicas and ranks (default: one replica, --tp)")
-	fl.StringVar(&o.Tier, "tier", "", "only prices of this tier: hyperscaler, neocloud, rental-3y, on-demand")
-	fl.StringVar(&o.Provider, "provider", "", "only prices of this provider within --tier")
-	fl.Float64Var(&o.Price, "price", 0, "also price every GPU at this USD per GPU-hour")
-	fl.StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "also price every GPU at this USD per GPU-hour", &o.PricesFile, &o.Output)
 	return cmd
 }
 
