@@ -57,6 +57,8 @@ type RunOptions struct {
 	Out             string
 	Quiet           bool
 	Output          string
+	// Shard is --shard, --shards and --start-at (run_shard.go).
+	Shard shardOptions
 }
 
 // Defaults of `tokenbench run`.
@@ -102,6 +104,9 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 				o.APIKey = f.Getenv("OPENAI_API_KEY")
 			}
 			if err := o.validate(); err != nil {
+				return usageError{err}
+			}
+			if err := o.Shard.resolve(f.Getenv, o, time.Now()); err != nil {
 				return usageError{err}
 			}
 			ctx, stop := interruptContext(f)
@@ -164,6 +169,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	// The built-in engine's settings, used when there is no --url; after
 	// run's own flags, so that --model, --seed and --time-scale stay run's
 	// (the engine's model profile is then --sim-model).
+	addShardFlags(fl, &o.Shard)
 	addSimFlags(fl, &o.Sim)
 	fl.Float64Var(&o.Sim.TimeScale, "sim-time-scale", 1, "built-in engine: multiplies every step's duration (0.1: ten times faster than the GPU it models)")
 	return cmd
