@@ -1,12 +1,6 @@
 package bench
 
-import (
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/tokenbench/tokenbench/workloads"
-)
+import "time"
 
 // ShardInfo is run.json's "shard": which part of a sharded workload this
 // run sent, and the clock facts a merge needs to put the shards on one
@@ -18,11 +12,12 @@ type ShardInfo struct {
 	// (--start-at); absent when the shards started on their own.
 	StartAt *time.Time `json:"start_at,omitempty"`
 	// Epoch is the wall clock (UTC, ns) of the run's epoch, the origin of
-	// every t_*_ms offset of this shard.
+	// every t_*_ms offset of this shard: StartAt when given (so that the
+	// shards share one origin), else when the shard started.
 	Epoch time.Time `json:"epoch"`
-	// ClockOffsetMS is Epoch - StartAt: how late this shard's clock origin
-	// is against the agreed start (wake-up, scheduling); absent without
-	// StartAt.
+	// ClockOffsetMS is how late this shard's clock woke against StartAt
+	// (process start, warm-up, the scheduler): its measured phase starts
+	// that much after the shared epoch. Absent without StartAt.
 	ClockOffsetMS *float64 `json:"clock_offset_ms,omitempty"`
 	// Whole is the whole workload's counts; run.json's load holds this
 	// shard's part of them.
@@ -72,22 +67,4 @@ type ShardRef struct {
 	// Files is the subdirectory of the merged run that keeps the shard's
 	// own run.json, summary.json and metrics.jsonl.
 	Files string `json:"files"`
-}
-
-// ShardSink renames the warm-up records of shard sh as one process would
-// have named them: the runner numbers a shard's warm-ups w1, w2, ... and
-// the shard's j-th warm-up is the whole workload's warm-up
-// sh.Global(j-1)+1, so ids stay unique across shards.
-func ShardSink(s Sink, sh workloads.Shard) Sink {
-	if sh.Whole() {
-		return s
-	}
-	return SinkFunc(func(r Record) error {
-		if r.Warmup && strings.HasPrefix(r.RequestID, "w") {
-			if j, err := strconv.ParseUint(r.RequestID[1:], 10, 64); err == nil && j > 0 {
-				r.RequestID = "w" + strconv.FormatUint(sh.Global(j-1)+1, 10)
-			}
-		}
-		return s.Write(r)
-	})
 }

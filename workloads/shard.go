@@ -98,6 +98,8 @@ type shardSource struct {
 	src  Source
 	sh   Shard
 	next uint64 // index in the whole workload of the next item src yields
+	// warmup names every item w<k+1>.
+	warmup bool
 }
 
 func (ss *shardSource) Next() (Item, error) {
@@ -114,11 +116,26 @@ func (ss *shardSource) Next() (Item, error) {
 		if k%uint64(ss.sh.Count) != uint64(ss.sh.Index) {
 			continue
 		}
-		if it.ID == "" {
+		switch {
+		case ss.warmup:
+			it.ID = "w" + strconv.FormatUint(k+1, 10)
+		case it.ID == "":
 			it.ID = strconv.FormatUint(k+1, 10)
 		}
 		return it, nil
 	}
+}
+
+// Warmup keeps the warm-up items of src that fall to this shard, named as
+// one process names its warm-ups: item k of the whole warm-up stream is
+// "w<k+1>" (whatever its own ID), so the shards' warm-up records together
+// are one process's.
+func (s Shard) Warmup(src Source) Source {
+	whole := s
+	if whole.Whole() {
+		whole = Shard{Index: 0, Count: 1}
+	}
+	return &shardSource{src: src, sh: whole, warmup: true}
 }
 
 // Unwrap returns the whole workload's Source (its file and prefix reports

@@ -224,3 +224,28 @@ func TestShardArrivalUnionIsWhole(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+// Warm-up items are named w<k+1> over the whole warm-up stream, whatever
+// their own ids, and split like the measured items.
+func TestShardWarmupNames(t *testing.T) {
+	spec := Spec{Kind: "mooncake", Path: "testdata/mooncake_small.jsonl", BlockTokens: 16, Seed: 1}
+	for _, tt := range []struct {
+		shard Shard
+		want  []string
+	}{
+		{Shard{}, []string{"w1", "w2", "w3"}},
+		{Shard{Index: 1, Count: 2}, []string{"w2", "w4", "w6"}},
+	} {
+		src, err := Open(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range drain(t, tt.shard.Warmup(src), 3) {
+			got = append(got, it.ID)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("shard %v warm-up ids %v, want %v", tt.shard, got, tt.want)
+		}
+	}
+}

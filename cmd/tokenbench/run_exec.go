@@ -130,7 +130,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		if load.WarmupSource, err = workloads.Open(o.Spec); err != nil {
 			return nil, bench.Outcome{}, usageError{err}
 		}
-		load.WarmupSource = o.Shard.source(load.WarmupSource)
+		load.WarmupSource = o.Shard.warmupSource(load.WarmupSource)
 	}
 	workload := map[string]any{"spec": o.Spec}
 	if cal := e.calibration(ctx, o); cal != nil {
@@ -149,10 +149,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		workload["file"] = fr.FileReport()
 	}
 	host, _ := os.Hostname()
-	if !o.Shard.wait(ctx, e.say) {
-		return nil, bench.Outcome{}, errInterrupted
-	}
-	load.Epoch = time.Now()
+	load.Epoch = o.Shard.epoch(time.Now())
 	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
 		StartTime: load.Epoch.UTC(), Name: o.Name, Target: e.publicTarget(), Load: loadInfo,
 		Workload: workload, Engine: e.engine, SLO: o.slo.String(), Shard: o.Shard.info(load.Epoch)}
@@ -174,7 +171,14 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		sinks = append(sinks, live)
 	}
 	stopProgress := startProgress(e.f.Err, live)
-	outcome, runErr := bench.Run(ctx, load, src, e.client, o.Shard.sink(sinks))
+	// A shard warms up and waits for --start-at first (run_shard.go).
+	outcome, runErr := bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
+		info.Shard = si
+		return bench.WriteRunInfo(dir, info)
+	})
+	if runErr == nil {
+		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
+	}
 	stopProgress()
 
 	sum := agg.Close()

@@ -138,6 +138,10 @@ func (s *shardOptions) apply(l bench.Load, info bench.LoadInfo) (bench.Load, ben
 	return l, info
 }
 
+// active reports whether the run is a shard or starts at a given time:
+// then warm-up runs before the start (begin) and the epoch is the start.
+func (s *shardOptions) active() bool { return s.sharded() || !s.startAt.IsZero() }
+
 // source keeps the items of src that fall to the shard.
 func (s *shardOptions) source(src workloads.Source) workloads.Source {
 	if src == nil || !s.sharded() {
@@ -146,49 +150,82 @@ func (s *shardOptions) source(src workloads.Source) workloads.Source {
 	return s.shard.Source(src)
 }
 
-// sink names the shard's warm-up records as one process would.
-func (s *shardOptions) sink(sk bench.Sink) bench.Sink {
-	if !s.sharded() {
-		return sk
+// warmupSource keeps the shard's warm-up items, named as one process names
+// them (w1, w2, ... over the whole warm-up).
+func (s *shardOptions) warmupSource(src workloads.Source) workloads.Source {
+	if src == nil || !s.active() {
+		return src
 	}
-	return bench.ShardSink(sk, s.shard)
+	return s.shard.Warmup(src)
 }
 
-// wait sleeps until --start-at; it reports false when interrupted first.
-func (s *shardOptions) wait(ctx context.Context, say func(string, ...any)) bool {
+// epoch is the origin of the run's offsets: --start-at when given, so that
+// every shard shares it, else now.
+func (s *shardOptions) epoch(now time.Time) time.Time {
+	if !s.startAt.IsZero() {
+		return s.startAt
+	}
+	return now
+}
+
+// begin runs the shard's warm-up (before the start, so that shards with
+// different warm-ups still start their measured phases together), waits
+// until --start-at, and records how late it woke through rewrite (run.json).
+// Warm-up records carry warmup: true and offsets from the epoch (negative
+// before --start-at). After begin, load has no warm-up left. An interrupt
+// ends begin early; the run then stops at once as interrupted.
+func (s *shardOptions) begin(ctx context.Context, d bench.Doer, load *bench.Load, sink bench.Sink,
+	say func(string, ...any), rewrite func(*bench.ShardInfo) error) error {
+	if !s.active() {
+		return nil
+	}
 	if s.sharded() {
 		say("tokenbench: shard %s of the workload (item k goes to shard k mod %d)", s.shard, s.shard.Count)
 	}
+	if load.Warmup > 0 && load.WarmupSource != nil {
+		slots := load.Concurrency
+		if slots == 0 {
+			slots = 1 // an open loop without a cap warms up one at a time, as the runner does
+		}
+		wl := bench.Load{Concurrency: slots, Requests: load.Warmup, Grace: load.Grace, Abort: load.Abort, Epoch: load.Epoch}
+		warm := bench.SinkFunc(func(r bench.Record) error { r.Warmup = true; return sink.Write(r) })
+		if _, err := bench.Run(ctx, wl, load.WarmupSource, d, warm); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	load.Warmup, load.WarmupSource = 0, nil
 	if s.startAt.IsZero() {
-		return true
+		return nil
 	}
-	d := time.Until(s.startAt)
-	if d <= 0 {
-		say("tokenbench: --start-at %s was %s ago: starting now (the lateness is recorded as the clock offset)", s.startAt.UTC().Format(time.RFC3339Nano), (-d).Round(time.Millisecond))
-		return ctx.Err() == nil
+	d0 := time.Until(s.startAt)
+	if d0 <= 0 {
+		say("tokenbench: --start-at %s was %s ago: starting now (the lateness is recorded as the clock offset)", s.startAt.UTC().Format(time.RFC3339Nano), (-d0).Round(time.Millisecond))
+	} else {
+		say("tokenbench: waiting %s until %s to start", d0.Round(time.Millisecond), s.startAt.UTC().Format(time.RFC3339Nano))
+		t := time.NewTimer(d0)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil
+		}
 	}
-	say("tokenbench: waiting %s until %s to start", d.Round(time.Millisecond), s.startAt.UTC().Format(time.RFC3339Nano))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	si := s.info(load.Epoch)
+	off := bench.Ms(time.Since(s.startAt))
+	si.ClockOffsetMS = &off
+	return rewrite(si)
 }
 
 // info is run.json's "shard"; nil when the run is neither sharded nor
 // started at a given time.
 func (s *shardOptions) info(epoch time.Time) *bench.ShardInfo {
-	if !s.sharded() && s.startAt.IsZero() {
+	if !s.active() {
 		return nil
 	}
 	si := &bench.ShardInfo{Index: s.shard.Index, Count: max(s.shard.Count, 1), Epoch: epoch.UTC(), Whole: s.whole}
 	if !s.startAt.IsZero() {
 		at := s.startAt.UTC()
-		off := bench.Ms(epoch.Sub(at))
-		si.StartAt, si.ClockOffsetMS = &at, &off
+		si.StartAt = &at
 	}
 	return si
 }
