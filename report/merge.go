@@ -138,8 +138,8 @@ func checkShards(shards []shardRun, opt MergeOptions) (*bench.ShardSet, error) {
 		}
 	}
 	if len(set.Missing) > 0 && !opt.AllowPartial {
-		return nil, fmt.Errorf("report: merge: %s of %d missing (have %s); give every shard's directory, or --allow-partial to merge what exists",
-			describeMissing(set.Missing, n), n, describeHave(shards))
+		return nil, fmt.Errorf("report: merge: %s missing (have %s); give every shard's directory, or --allow-partial to merge what exists",
+			describeMissing(set.Missing, n), describeHave(shards))
 	}
 	return set, nil
 }

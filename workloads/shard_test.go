@@ -249,3 +249,24 @@ func TestShardWarmupNames(t *testing.T) {
 		}
 	}
 }
+
+// ParseShard reads flags and environment variables: it never panics, and
+// what it accepts is a valid shard that prints back as itself.
+func FuzzParseShard(f *testing.F) {
+	for _, s := range []string{"0/1", "3/4", " 1 / 2 ", "4/4", "-1/3", "a/b", "", "/", "9999999999999999999/1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sh, err := ParseShard(s)
+		if err != nil {
+			return
+		}
+		if sh.Validate() != nil {
+			t.Fatalf("ParseShard(%q) accepted invalid %+v", s, sh)
+		}
+		again, err := ParseShard(sh.String())
+		if err != nil || again != sh {
+			t.Fatalf("ParseShard(%q) = %v, which reads back as %v, %v", s, sh, again, err)
+		}
+	})
+}
