@@ -58,7 +58,7 @@ type ShardsMerged struct {
 // opt.AllowPartial. out must not hold a run; it is written under a
 // temporary name and renamed at the end, so a failed merge leaves nothing.
 func Merge(dirs []string, out string, opt MergeOptions) (*MergeResult, error) {
-	shards, err := readShards(dirs)
+	shards, skipped, err := readShards(dirs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +75,7 @@ func Merge(dirs []string, out string, opt MergeOptions) (*MergeResult, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
+	res.Warnings = append(skipped, res.Warnings...)
 	os.Remove(out) // an empty directory the caller made; renaming needs the name free
 	if err := os.Rename(tmp, out); err != nil {
 		os.RemoveAll(tmp)
@@ -88,26 +89,37 @@ type shardRun struct {
 	info bench.RunInfo
 }
 
-func readShards(dirs []string) ([]shardRun, error) {
+// readShards reads the shards' run.json. With AllowPartial a directory
+// without one (a pod that never started) is skipped with a warning; its
+// shard is then reported missing.
+func readShards(dirs []string, opt MergeOptions) ([]shardRun, []string, error) {
 	if len(dirs) == 0 {
-		return nil, errors.New("report: merge: no shard directories given")
+		return nil, nil, errors.New("report: merge: no shard directories given")
 	}
 	var out []shardRun
+	var skipped []string
 	for _, d := range dirs {
 		ri, err := bench.ReadRunInfo(d)
+		if errors.Is(err, fs.ErrNotExist) && opt.AllowPartial {
+			skipped = append(skipped, fmt.Sprintf("%s holds no run (no %s): skipped", d, bench.RunFile))
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("report: merge: %s: not a results directory: %w", d, err)
+			return nil, nil, fmt.Errorf("report: merge: %s: not a results directory: %w", d, err)
 		}
 		if ri.Shard == nil {
-			return nil, fmt.Errorf("report: merge: %s is not a shard: its run.json has no \"shard\" (run it with --shard i/N)", d)
+			return nil, nil, fmt.Errorf("report: merge: %s is not a shard: its run.json has no \"shard\" (run it with --shard i/N)", d)
 		}
 		if ri.Shards != nil {
-			return nil, fmt.Errorf("report: merge: %s is already a merged run", d)
+			return nil, nil, fmt.Errorf("report: merge: %s is already a merged run", d)
 		}
 		out = append(out, shardRun{dir: d, info: ri})
 	}
+	if len(out) == 0 {
+		return nil, skipped, fmt.Errorf("report: merge: none of %s holds a run", strings.Join(dirs, ", "))
+	}
 	slices.SortStableFunc(out, func(a, b shardRun) int { return a.info.Shard.Index - b.info.Shard.Index })
-	return out, nil
+	return out, skipped, nil
 }
 
 // checkShards refuses shards that are not parts of one workload and finds

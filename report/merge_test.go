@@ -286,9 +286,13 @@ func TestMergeAllowPartial(t *testing.T) {
 	root := t.TempDir()
 	d := splitWhole(t, root, 3)
 	out := filepath.Join(root, "merged")
-	res, err := Merge([]string{d[0], d[2]}, out, MergeOptions{AllowPartial: true})
+	// Shard 1's pod never ran: its directory does not exist.
+	res, err := Merge([]string{d[0], filepath.Join(root, "never"), d[2]}, out, MergeOptions{AllowPartial: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "never holds no run") {
+		t.Errorf("warnings %v", res.Warnings)
 	}
 	if sh := res.Summary.Shards; sh == nil || sh.Count != 3 || sh.Merged != 2 || !slices.Equal(sh.Missing, []int{1}) {
 		t.Errorf("summary shards %+v", res.Summary.Shards)
