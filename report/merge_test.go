@@ -26,6 +26,7 @@ type shardFixture struct {
 	workload     string // the spec's kind
 	noShard      bool   // run.json without "shard"
 	metrics      string // a metrics.jsonl file to copy in
+	reuse        *float64
 }
 
 func writeShard(t *testing.T, dir string, s shardFixture) string {
@@ -59,7 +60,7 @@ func writeShard(t *testing.T, dir string, s shardFixture) string {
 	if err := os.WriteFile(filepath.Join(dir, bench.RecordsFile), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := bench.WriteWorkloadInfo(dir, bench.WorkloadInfo{Requests: len(s.recs)}); err != nil {
+	if err := bench.WriteWorkloadInfo(dir, bench.WorkloadInfo{Requests: len(s.recs), IntendedPrefixReuse: s.reuse}); err != nil {
 		t.Fatal(err)
 	}
 	if s.metrics != "" {
@@ -379,4 +380,46 @@ func TestMergeEngineMetrics(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Intended prefix reuse is kept when the shards agree on it, else left out
+// with a note: it cannot be recomputed from the shards' ratios.
+func TestMergeIntendedPrefixReuse(t *testing.T) {
+	same, other := 0.25, 0.5
+	tests := []struct {
+		name  string
+		a, b  *float64
+		want  *float64
+		noted bool
+	}{
+		{"agree", &same, &same, &same, false},
+		{"disagree", &same, &other, nil, true},
+		{"none", nil, nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			a := writeShard(t, filepath.Join(root, "a"), shardFixture{index: 0, count: 2, epoch: mergeBase, reuse: tt.a})
+			b := writeShard(t, filepath.Join(root, "b"), shardFixture{index: 1, count: 2, epoch: mergeBase, reuse: tt.b})
+			out := filepath.Join(root, "merged")
+			res, err := Merge([]string{a, b}, out, MergeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wi, err := bench.ReadWorkloadInfo(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (wi.IntendedPrefixReuse == nil) != (tt.want == nil) || tt.want != nil && *wi.IntendedPrefixReuse != *tt.want {
+				t.Errorf("intended prefix reuse %v, want %v", wi.IntendedPrefixReuse, tt.want)
+			}
+			noted := false
+			for _, n := range res.Info.Shards.Notes {
+				noted = noted || strings.Contains(n, "intended prefix reuse")
+			}
+			if noted != tt.noted {
+				t.Errorf("notes %v", res.Info.Shards.Notes)
+			}
+		})
+	}
 }

@@ -88,7 +88,10 @@ those in flight --grace to finish, writes the summary and exits 130.`,
   tokenbench run --url http://127.0.0.1:8000/v1 --concurrency 32 --requests 500 --out results/vllm-c32
 
   # open loop, bursty arrivals at 8 req/s, at most 64 in flight
-  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m`,
+  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m
+
+  # shard 1 of 4 of a 2000-request run at 400 req/s, starting with the other shards
+  tokenbench run --shard 1/4 --start-at 2026-12-05T21:00:00Z --requests 2000 --rate 400 --out results/shard-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.File != "" {
