@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/workloads"
 )
 
@@ -122,5 +123,27 @@ func TestRunShardLoad(t *testing.T) {
 			t.Errorf("arrivals %v, want %v", firstArrivals, want)
 			break
 		}
+	}
+}
+
+// An interrupt while a shard waits for --start-at ends the wait at once,
+// without recording a start that did not happen.
+func TestShardBeginInterruptedWhileWaiting(t *testing.T) {
+	s := &shardOptions{shard: workloads.Shard{Index: 0, Count: 2}, startAt: time.Now().Add(time.Hour)}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l := bench.Load{Concurrency: 1}
+	rewrote := false
+	done := make(chan error, 1)
+	go func() {
+		done <- s.begin(ctx, nil, &l, nil, func(string, ...any) {}, func(*bench.ShardInfo) error { rewrote = true; return nil })
+	}()
+	select {
+	case err := <-done:
+		if err != nil || rewrote {
+			t.Errorf("begin: %v, run.json rewritten %v", err, rewrote)
+		}
+	case <-time.After(time.Minute): // a bound on a hang, not a latency assertion
+		t.Fatal("begin waited for --start-at despite the interrupt")
 	}
 }
