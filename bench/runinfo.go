@@ -30,6 +30,10 @@ type RunInfo struct {
 	Engine any `json:"engine,omitempty"`
 	// SLO are the per-request bounds goodput was counted against.
 	SLO string `json:"slo,omitempty"`
+	// Shard is the part of a sharded workload this run sent (shard.go).
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Shards lists the shards a merged run was made of (shard.go).
+	Shards *ShardSet `json:"shards,omitempty"`
 }
 
 // WorkloadFile is the name of the file a run writes at its end with what

@@ -206,7 +206,8 @@ func finite(x float64) float64 {
 // line (a crash mid-write) is skipped and returned as a warning.
 func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	a := NewAggregator()
-	if ri, err := bench.ReadRunInfo(dir); err == nil && ri.SLO != "" {
+	ri, riErr := bench.ReadRunInfo(dir)
+	if riErr == nil && ri.SLO != "" {
 		slo, err := ParseSLO(ri.SLO)
 		if err != nil {
 			return nil, nil, fmt.Errorf("report: %s/%s: slo: %w", dir, bench.RunFile, err)
@@ -218,6 +219,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		return nil, warns, fmt.Errorf("report: %w", err)
 	}
 	s := a.Close()
+	s.Shards = shardsOf(ri)
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {
 	case err == nil:

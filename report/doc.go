@@ -18,6 +18,9 @@
 // the one-file HTML page (WriteHTML); Compare puts several side by side.
 // Live is the exception: a cheap running view for the progress line.
 //
+// Merge reads the results directories of a sharded run and writes one run:
+// the union of the records on one clock, summarised by the same Aggregator.
+//
 // Every number follows the definitions in docs/METRICS.md: warm-up records
 // are excluded from everything but their own count, latency distributions
 // use successful requests only, counts and error classes use all measured

@@ -56,6 +56,10 @@ type Summary struct {
 	// speculation; SetEngineMetrics shows it if the engine reports drafts.
 	hiddenEvents *SpecFigures
 
+	// Shards says how complete a merged run is (merge.go): shards merged
+	// and missing. Absent for a run of one process.
+	Shards *ShardsMerged `json:"shards,omitempty"`
+
 	// Source says where an imported summary came from (vLLM, AIPerf) and
 	// which of the fields above that format cannot give; nil for a run of
 	// ours, so summary.json of our own runs does not carry it.

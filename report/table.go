@@ -61,6 +61,13 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		req += " (" + strings.Join(classes, ", ") + ")"
 	}
 	line("Requests", "%s", req)
+	if sh := s.Shards; sh != nil {
+		note := fmt.Sprintf("%d of %d merged", sh.Merged, sh.Count)
+		if len(sh.Missing) > 0 {
+			note += "; missing " + shardList(sh.Missing, sh.Count) + ": this run is partial"
+		}
+		line("Shards", "%s", note)
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

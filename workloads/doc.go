@@ -4,6 +4,9 @@
 // of Items, each an API-neutral Request with an optional intended start offset,
 // and an Arrival process that paces Items that carry no offset of their own.
 //
+// A Shard splits a Source and an Arrival over several processes so that,
+// together, they send exactly what one process would (run --shard i/N).
+//
 // workloads is a leaf: it imports nothing else of tokenbench, so a Source can
 // be tested, inspected and converted without sending a request. Everything
 // here is deterministic for a seed and pure with respect to time: arrival

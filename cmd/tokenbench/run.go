@@ -58,6 +58,8 @@ type RunOptions struct {
 	Out             string
 	Quiet           bool
 	Output          string
+	// Shard is --shard, --shards and --start-at (run_shard.go).
+	Shard shardOptions
 }
 
 // Defaults of `tokenbench run`.
@@ -87,7 +89,10 @@ those in flight --grace to finish, writes the summary and exits 130.`,
   tokenbench run --url http://127.0.0.1:8000/v1 --concurrency 32 --requests 500 --out results/vllm-c32
 
   # open loop, bursty arrivals at 8 req/s, at most 64 in flight
-  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m`,
+  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m
+
+  # shard 1 of 4 of a 2000-request run at 400 req/s, starting with the other shards
+  tokenbench run --shard 1/4 --start-at 2026-12-05T21:00:00Z --requests 2000 --rate 400 --out results/shard-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.File != "" {
@@ -118,6 +123,9 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 			}
 			if warning != "" {
 				fmt.Fprintln(f.Err, "tokenbench: warning:", warning)
+			}
+			if err := o.Shard.resolve(f.Getenv, o, time.Now()); err != nil {
+				return usageError{err}
 			}
 			ctx, stop := interruptContext(f)
 			defer stop()
@@ -176,6 +184,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.StringVar(&o.Out, "out", "", "results directory (default results/<UTC timestamp>)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
+	addShardFlags(fl, &o.Shard)
 	// The built-in engine's settings, used when there is no --url; after
 	// run's own flags, so that --model, --seed, --time-scale and --api-key
 	// stay run's (the engine's model profile is then --sim-model, its

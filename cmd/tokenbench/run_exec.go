@@ -51,7 +51,7 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 	defer stop()
 	dir := o.Out
 	if dir == "" {
-		dir = filepath.Join("results", time.Now().UTC().Format("20060102T150405Z"))
+		dir = filepath.Join("results", time.Now().UTC().Format("20060102T150405Z")+o.Shard.dirSuffix())
 	}
 	switch {
 	case o.Sweep != "":
@@ -118,16 +118,19 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err != nil {
 		return nil, bench.Outcome{}, err
 	}
+	load, loadInfo = o.Shard.apply(load, loadInfo)
 	load.Abort = abortChan(ctx)
 	src, err := workloads.Open(o.Spec)
 	if err != nil {
 		return nil, bench.Outcome{}, usageError{err}
 	}
+	src = o.Shard.source(src)
 	if load.Warmup > 0 {
 		// A second copy, so warm-up does not eat a trace's first requests.
 		if load.WarmupSource, err = workloads.Open(o.Spec); err != nil {
 			return nil, bench.Outcome{}, usageError{err}
 		}
+		load.WarmupSource = o.Shard.warmupSource(load.WarmupSource)
 	}
 	workload := map[string]any{"spec": o.Spec}
 	if cal := e.calibration(ctx, o); cal != nil {
@@ -146,10 +149,10 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		workload["file"] = fr.FileReport()
 	}
 	host, _ := os.Hostname()
-	load.Epoch = time.Now()
+	load.Epoch = o.Shard.epoch(time.Now())
 	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
 		StartTime: load.Epoch.UTC(), Name: o.Name, Target: e.publicTarget(), Load: loadInfo,
-		Workload: workload, Engine: e.engine, SLO: o.slo.String()}
+		Workload: workload, Engine: e.engine, SLO: o.slo.String(), Shard: o.Shard.info(load.Epoch)}
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
@@ -168,7 +171,14 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		sinks = append(sinks, live)
 	}
 	stopProgress := startProgress(e.f.Err, live)
-	outcome, runErr := bench.Run(ctx, load, src, e.client, sinks)
+	// A shard warms up and waits for --start-at first (run_shard.go).
+	outcome, runErr := bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
+		info.Shard = si
+		return bench.WriteRunInfo(dir, info)
+	})
+	if runErr == nil {
+		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
+	}
 	stopProgress()
 
 	sum := agg.Close()
