@@ -16,9 +16,18 @@ test:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-# Benchmarks of the measurement path (ns/event, allocs/event).
+# Every Go benchmark of every package that has one (docs/BENCHMARKS.md):
+# the read path (ns/event, allocs/event), record encoding and decoding,
+# aggregation over 1M records (s, MB), ... BENCH narrows them (a regexp),
+# BENCHTIME sets -benchtime.
+BENCH ?= .
+BENCHTIME ?= 1s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./bench
+	@for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  grep -qs '^func Benchmark' $$dir/*_test.go || continue; \
+	  $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem $$pkg || exit 1; \
+	done
 
 # Every fuzz target of every package (each parser of outside input), for
 # FUZZTIME each (default 30s).

@@ -3,6 +3,7 @@ module github.com/tokenbench/tokenbench
 go 1.26.8
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/dlclark/regexp2/v2 v2.5.1
 	github.com/mattn/go-isatty v0.0.20
 	github.com/montanaflynn/stats v0.14.0

@@ -78,7 +78,7 @@ func ReadRecords(r io.Reader, fn func(Record) error) ([]Warning, error) {
 		b, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(b)) > 0 {
 			var rec Record
-			if derr := json.Unmarshal(b, &rec); derr != nil {
+			if derr := DecodeRecord(b, &rec); derr != nil {
 				if errors.Is(err, io.EOF) {
 					warns = append(warns, Warning{line, fmt.Sprintf("skipped torn last record (%d bytes): %v", len(b), derr)})
 					return warns, nil

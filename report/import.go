@@ -98,7 +98,7 @@ func importAny(path string) (*Summary, Provenance, error) {
 		return importAIPerfJSONL(path, "")
 	case formatTokenbenchJSONL:
 		a := NewAggregator()
-		warns, err := bench.ReadRecordsFile(path, a.Write)
+		warns, err := a.ReadRecordsFile(path)
 		prov := Provenance{Format: FormatTokenbench, Path: path}
 		for _, w := range warns {
 			prov.Notes = append(prov.Notes, fmt.Sprintf("%s %s", filepath.Base(path), w))

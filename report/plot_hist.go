@@ -17,13 +17,21 @@ func histFigures(runs []*Run) []Figure {
 			suffix, who = "_"+strconv.Itoa(i+1), " ("+r.Label+")"
 		}
 		if itl := r.Summary.latencySamples("itl_ms"); len(itl) > 0 {
+			// Past exactGapSamples the samples are order statistics,
+			// each standing for weight gaps: bars count gaps all the same.
+			weight := max(r.Summary.samples.itlWeight, 1)
 			upper := percentile(itl, 99.9)
 			p := newPlot("ITL histogram"+who, "ITL (ms)", "events")
-			p.Add(histogram(itl, upper, 50))
-			above := len(itl) - sortedUpTo(itl, upper)
+			h := histogram(itl, upper, 50)
+			for i := range h.Bins {
+				h.Bins[i].Weight *= weight
+			}
+			p.Add(h)
+			total := r.Summary.ITLMS.Count
+			above := total - int(math.Round(float64(sortedUpTo(itl, upper))*weight))
 			figs = append(figs, Figure{Name: "itl_hist" + suffix, Plot: p, Caption: fmt.Sprintf(
 				"ITL histogram of %s up to p99.9 = %.2f ms (%d of %d gaps above it not drawn).",
-				r.Label, upper, above, len(itl))})
+				r.Label, upper, max(above, 0), total)})
 		}
 		if tpe := r.Summary.TokensPerEvent(); len(tpe) > 0 {
 			p := newPlot("Tokens per event"+who, "output tokens / token-bearing events, per request", "requests")

@@ -52,10 +52,12 @@ func (c *sampleCollector) add(r *bench.Record) {
 	}
 }
 
-// close copies what was gathered into a runSamples. ttft, tpot, itl and e2e
+// close copies what was gathered into a runSamples. ttft, tpot and e2e
 // are the Aggregator's sorted samples; they are cloned because a later
 // Close sorts them again in place, which would reorder an earlier Summary's.
-func (c *sampleCollector) close(ttft, tpot, itl, e2e []float64) *runSamples {
+// itl is already a copy, each sample standing for itlWeight gaps
+// (gapStats.plotSamples).
+func (c *sampleCollector) close(ttft, tpot, e2e, itl []float64, itlWeight float64) *runSamples {
 	tpe := slices.Clone(c.tokensPerEvent)
 	slices.Sort(tpe)
 	errs := make(map[string][]ErrorExample, len(c.errors))
@@ -65,7 +67,8 @@ func (c *sampleCollector) close(ttft, tpot, itl, e2e []float64) *runSamples {
 	return &runSamples{
 		ttftMS:         slices.Clone(ttft),
 		tpotMS:         slices.Clone(tpot),
-		itlMS:          slices.Clone(itl),
+		itlMS:          itl,
+		itlWeight:      itlWeight,
 		e2eMS:          slices.Clone(e2e),
 		tokensPerEvent: tpe,
 		errors:         errs,
@@ -77,6 +80,10 @@ func (c *sampleCollector) close(ttft, tpot, itl, e2e []float64) *runSamples {
 // ascending.
 type runSamples struct {
 	ttftMS, tpotMS, itlMS, e2eMS []float64
+	// itlWeight is how many gaps each of itlMS stands for: 1 while every
+	// gap is kept, more once they are summarised by a histogram
+	// (aggregate_gaps.go), when itlMS holds evenly spaced order statistics.
+	itlWeight float64
 	// tokensPerEvent is output_tokens / len(events_ms), one per successful
 	// request with at least one event.
 	tokensPerEvent []float64

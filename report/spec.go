@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/tokenbench/tokenbench/bench"
 )
@@ -44,7 +43,7 @@ func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted
 			DraftAccepted *float64 `json:"draft_n_accepted"`
 			PredictedN    *float64 `json:"predicted_n"`
 		}
-		if json.Unmarshal(raw, &t) == nil && t.DraftN != nil && t.DraftAccepted != nil && t.PredictedN != nil && *t.DraftN > 0 {
+		if mayHoldKey(raw, "draft_n") && json.Unmarshal(raw, &t) == nil && t.DraftN != nil && t.DraftAccepted != nil && t.PredictedN != nil && *t.DraftN > 0 {
 			steps = *t.PredictedN - 1 - *t.DraftAccepted
 			if steps >= 1 && *t.DraftAccepted <= *t.DraftN {
 				return *t.DraftN, *t.DraftAccepted, steps, true, "llama.cpp timings: draft_n_accepted / draft_n; steps = predicted_n - 1 - accepted", true
@@ -71,6 +70,13 @@ func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted
 // request's p90 gap counted as one step. The first event (prefill) is left
 // out. ok is false for requests with fewer than two events.
 func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok bool) {
+	var scratch []float64
+	return eventSpecScratch(r, &scratch)
+}
+
+// eventSpecScratch is eventSpec with a buffer for the gaps, reused from
+// record to record, and the p90 gap found by selection instead of a sort.
+func eventSpecScratch(r *bench.Record, scratch *[]float64) (tokens, steps float64, estimator string, ok bool) {
 	n := len(r.EventsMS)
 	if n < 2 || r.OutputTokens < 2 {
 		return 0, 0, "", false
@@ -91,16 +97,15 @@ func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok boo
 	case r.OutputTokens > n:
 		return float64(r.OutputTokens - 1), float64(n - 1), "usage tokens per event", true
 	}
-	gaps := make([]float64, 0, n-1)
+	gaps := (*scratch)[:0]
 	for i := 1; i < n; i++ {
 		gaps = append(gaps, r.EventsMS[i]-r.EventsMS[i-1])
 	}
-	sorted := append([]float64(nil), gaps...)
-	sort.Float64s(sorted)
-	threshold := 0.1 * percentile(sorted, 90)
+	*scratch = gaps
+	threshold := 0.1 * selectPercentile(gaps, 90)
 	bursts := 1.0
-	for _, g := range gaps[1:] {
-		if g > threshold {
+	for i := 2; i < n; i++ {
+		if r.EventsMS[i]-r.EventsMS[i-1] > threshold {
 			bursts++
 		}
 	}

@@ -71,7 +71,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(NewCmdRun(f, nil), NewCmdSim(f, nil), NewCmdSummarize(f, nil), NewCmdCost(f, nil), NewCmdPricing(f, nil),
-		NewCmdReport(f, nil), NewCmdCompare(f, nil), NewCmdWorkloads(f, nil), NewCmdMerge(f, nil))
+		NewCmdReport(f, nil), NewCmdCompare(f, nil), NewCmdWorkloads(f, nil), NewCmdMerge(f, nil), NewCmdSelftest(f, nil), NewCmdSelftestTarget(f))
 	return root
 }
 

@@ -1,0 +1,494 @@
+package bench
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// DecodeRecord decodes one JSON line of requests.jsonl into r. It is
+// json.Unmarshal(line, r) on a zeroed r, in result and in error, only
+// faster: summarize and report read millions of records, and
+// encoding/json's reflection spent most of their time (docs/BENCHMARKS.md).
+//
+// The fast path handles the records tokenbench writes: exact lower-case
+// field names, strings without escapes, plain numbers. Anything else (an
+// escape, a key that differs from a field name only in case, a type
+// mismatch, a duplicate field, a syntax error) hands the whole line to
+// encoding/json, so every answer, error or not, is encoding/json's.
+func DecodeRecord(line []byte, r *Record) error {
+	*r = Record{}
+	d := recordDecoder{b: line}
+	if d.record(r) == nil {
+		return nil
+	}
+	*r = Record{}
+	return json.Unmarshal(line, r)
+}
+
+// errSlow sends a line to encoding/json; the fast path never reports it.
+var errSlow = errors.New("bench: record needs encoding/json")
+
+type recordDecoder struct {
+	b []byte
+	i int
+	// ptrFloats backs the record's *float64 fields, one allocation for all
+	// of them instead of one each.
+	ptrFloats []float64
+}
+
+func (d *recordDecoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// expect skips white space and consumes c.
+func (d *recordDecoder) expect(c byte) error {
+	d.ws()
+	if d.i >= len(d.b) || d.b[d.i] != c {
+		return errSlow
+	}
+	d.i++
+	return nil
+}
+
+// peek skips white space and returns the next byte, 0 at the end.
+func (d *recordDecoder) peek() byte {
+	d.ws()
+	if d.i >= len(d.b) {
+		return 0
+	}
+	return d.b[d.i]
+}
+
+// object calls field for each key of an object; field must consume the
+// value. A key with an escape or a non-ASCII byte goes the slow way.
+func (d *recordDecoder) object(field func(key []byte) error) error {
+	if err := d.expect('{'); err != nil {
+		return err
+	}
+	if d.peek() == '}' {
+		d.i++
+		return nil
+	}
+	for {
+		key, err := d.rawString()
+		if err != nil {
+			return err
+		}
+		for _, c := range key {
+			if c >= utf8.RuneSelf {
+				return errSlow
+			}
+		}
+		if err := d.expect(':'); err != nil {
+			return err
+		}
+		if err := field(key); err != nil {
+			return err
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+// rawString returns the bytes of a string without escapes, valid UTF-8
+// and no control characters; anything else is slow.
+func (d *recordDecoder) rawString() ([]byte, error) {
+	if err := d.expect('"'); err != nil {
+		return nil, err
+	}
+	start, ascii := d.i, true
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		if plainByte[c] {
+			d.i++
+			continue
+		}
+		switch {
+		case c == '"':
+			s := d.b[start:d.i]
+			d.i++
+			if !ascii && !utf8.Valid(s) {
+				return nil, errSlow
+			}
+			return s, nil
+		case c == '\\' || c < 0x20:
+			return nil, errSlow
+		}
+		ascii = false
+		d.i++
+	}
+	return nil, errSlow
+}
+
+// plainByte marks the bytes a string holds as they are: printable ASCII
+// other than the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func (d *recordDecoder) isNull() bool {
+	if d.peek() == 'n' && len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// str decodes a string into *s; null leaves it unchanged, as encoding/json does.
+func (d *recordDecoder) str(s *string) error {
+	if d.isNull() {
+		return nil
+	}
+	b, err := d.rawString()
+	if err != nil {
+		return err
+	}
+	*s = intern(b)
+	return nil
+}
+
+// intern returns the values every record repeats without allocating.
+func intern(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case TokensFromUsage:
+		return TokensFromUsage
+	case TokensFromEstimate:
+		return TokensFromEstimate
+	case "stop":
+		return "stop"
+	case "length":
+		return "length"
+	case "tool_calls":
+		return "tool_calls"
+	}
+	return string(b)
+}
+
+func (d *recordDecoder) boolean(v *bool) error {
+	if d.isNull() {
+		return nil
+	}
+	rest := d.b[d.i:]
+	switch {
+	case len(rest) >= 4 && string(rest[:4]) == "true":
+		*v, d.i = true, d.i+4
+	case len(rest) >= 5 && string(rest[:5]) == "false":
+		*v, d.i = false, d.i+5
+	default:
+		return errSlow
+	}
+	return nil
+}
+
+// number returns the bytes of a JSON number, checked against its grammar.
+func (d *recordDecoder) number() ([]byte, error) {
+	d.ws()
+	start, b := d.i, d.b
+	i := d.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, errSlow
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return nil, errSlow
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return nil, errSlow
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	d.i = i
+	return b[start:i], nil
+}
+
+func (d *recordDecoder) float(v *float64) error {
+	if d.isNull() {
+		return nil
+	}
+	b, err := d.number()
+	if err != nil {
+		return err
+	}
+	f, ok := parseFloat(b)
+	if !ok {
+		return errSlow
+	}
+	*v = f
+	return nil
+}
+
+func (d *recordDecoder) floatPtr(v **float64) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	var f float64
+	if err := d.float(&f); err != nil {
+		return err
+	}
+	if len(d.ptrFloats) == cap(d.ptrFloats) {
+		d.ptrFloats = make([]float64, 0, 6)
+	}
+	d.ptrFloats = append(d.ptrFloats, f)
+	*v = &d.ptrFloats[len(d.ptrFloats)-1]
+	return nil
+}
+
+func (d *recordDecoder) integer(v *int) error {
+	if d.isNull() {
+		return nil
+	}
+	b, err := d.number()
+	if err != nil {
+		return err
+	}
+	n, err := strconv.ParseInt(string(b), 10, 0)
+	if err != nil {
+		return errSlow
+	}
+	*v = int(n)
+	return nil
+}
+
+func (d *recordDecoder) intPtr(v **int) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	var n int
+	if err := d.integer(&n); err != nil {
+		return err
+	}
+	*v = &n
+	return nil
+}
+
+// fastFloat parses, in one pass, a plain decimal (no exponent, at most 15
+// significant digits) at d.i; ok is false, and d.i unmoved, for anything
+// else, which then takes number and parseFloat. The value is exact as in
+// parseFloat.
+func (d *recordDecoder) fastFloat() (f float64, ok bool) {
+	b, i := d.b, d.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	var mant uint64
+	digits := 0
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			digits++
+		}
+	default:
+		return 0, false
+	}
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		j := i
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			if mant != 0 {
+				digits++
+			}
+		}
+		frac = i - j
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	if digits > 15 || frac >= len(pow10) || (i < len(b) && (b[i] == 'e' || b[i] == 'E')) {
+		return 0, false
+	}
+	f = float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	d.i = i
+	return f, true
+}
+
+func (d *recordDecoder) floats(v *[]float64) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	if d.peek() != '[' {
+		return errSlow
+	}
+	// Parsed into a buffer on the stack, then copied once into a slice of
+	// the right length: no growing, no counting pass.
+	var stack [256]float64
+	out := stack[:0]
+	d.i++
+	if d.peek() == ']' {
+		d.i++
+		*v = []float64{}
+		return nil
+	}
+	for {
+		d.ws()
+		f, ok := d.fastFloat()
+		if !ok {
+			if d.isNull() {
+				f = 0 // encoding/json leaves a null element at its zero value
+			} else if err := d.float(&f); err != nil {
+				return err
+			}
+		}
+		out = append(out, f)
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			*v = append(make([]float64, 0, len(out)), out...)
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+func (d *recordDecoder) ints(v *[]int) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	if d.peek() != '[' {
+		return errSlow
+	}
+	var out []int
+	d.i++
+	if d.peek() == ']' {
+		d.i++
+		*v = []int{}
+		return nil
+	}
+	for {
+		var n int
+		if err := d.integer(&n); err != nil {
+			return err
+		}
+		out = append(out, n)
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			*v = out
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
+// skip consumes one JSON value of any kind, checking its syntax, and
+// returns its bytes.
+func (d *recordDecoder) skip(depth int) ([]byte, error) {
+	if depth > 100 {
+		return nil, errSlow
+	}
+	start := d.i
+	switch c := d.peek(); {
+	case c == '{':
+		start = d.i
+		err := d.object(func([]byte) error { _, err := d.skip(depth + 1); return err })
+		if err != nil {
+			return nil, err
+		}
+	case c == '[':
+		start = d.i
+		d.i++
+		if d.peek() == ']' {
+			d.i++
+			break
+		}
+		for {
+			if _, err := d.skip(depth + 1); err != nil {
+				return nil, err
+			}
+			if c := d.peek(); c == ',' {
+				d.i++
+				continue
+			} else if c == ']' {
+				d.i++
+				break
+			}
+			return nil, errSlow
+		}
+	case c == '"':
+		start = d.i
+		if _, err := d.rawString(); err != nil {
+			return nil, err
+		}
+	case c == 't' || c == 'f':
+		start = d.i
+		var b bool
+		if err := d.boolean(&b); err != nil {
+			return nil, err
+		}
+	case c == 'n':
+		start = d.i
+		if !d.isNull() {
+			return nil, errSlow
+		}
+	default:
+		start = d.i
+		if _, err := d.number(); err != nil {
+			return nil, err
+		}
+	}
+	return d.b[start:d.i], nil
+}

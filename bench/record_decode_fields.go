@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+)
+
+// recordFields are Record's JSON names in field order; the index is the
+// bit of a field in recordDecoder's seen mask.
+var recordFields = []string{
+	"request_id", "response_id", "session", "turn", "ok", "error_class", "error", "status", "warmup",
+	"t_sched_ms", "t_start_ms", "ttft_ms", "e2e_ms", "tpot_ms", "events_ms", "event_tokens", "done_marker",
+	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "tokens_source",
+	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine",
+}
+
+// recordFieldIndex finds a field's index without a scan of recordFields.
+var recordFieldIndex = func() map[string]int {
+	m := make(map[string]int, len(recordFields))
+	for i, n := range recordFields {
+		m[n] = i
+	}
+	return m
+}()
+
+var httpFields = []string{"conn_reused", "conn_ms", "wrote_request_ms", "first_byte_ms"}
+
+// fieldIndex returns the index of key in names, -1 when it is none of
+// them; errSlow when it matches one only case-insensitively, since
+// encoding/json would then fill that field.
+func fieldIndex(names []string, key []byte) (int, error) {
+	if i, ok := recordFieldIndex[string(key)]; ok && len(names) == len(recordFields) {
+		return i, nil
+	}
+	for i, n := range names {
+		if string(key) == n {
+			return i, nil
+		}
+	}
+	for _, n := range names {
+		if bytes.EqualFold(key, []byte(n)) {
+			return -1, errSlow
+		}
+	}
+	return -1, nil
+}
+
+// record decodes the whole line into r: one object, then only white space.
+func (d *recordDecoder) record(r *Record) error {
+	var seen uint64
+	err := d.object(func(key []byte) error {
+		i, err := fieldIndex(recordFields, key)
+		if err != nil {
+			return err
+		}
+		if i < 0 {
+			_, err := d.skip(0)
+			return err
+		}
+		if seen&(1<<i) != 0 {
+			return errSlow // a repeated field: let encoding/json merge it
+		}
+		seen |= 1 << i
+		return d.recordField(i, r)
+	})
+	if err != nil {
+		return err
+	}
+	if d.ws(); d.i != len(d.b) {
+		return errSlow
+	}
+	return nil
+}
+
+func (d *recordDecoder) recordField(i int, r *Record) error {
+	switch recordFields[i] {
+	case "request_id":
+		return d.str(&r.RequestID)
+	case "response_id":
+		return d.str(&r.ResponseID)
+	case "session":
+		return d.str(&r.Session)
+	case "turn":
+		return d.integer(&r.Turn)
+	case "ok":
+		return d.boolean(&r.OK)
+	case "error_class":
+		return d.str(&r.ErrorClass)
+	case "error":
+		return d.str(&r.Error)
+	case "status":
+		return d.integer(&r.Status)
+	case "warmup":
+		return d.boolean(&r.Warmup)
+	case "t_sched_ms":
+		return d.float(&r.TSchedMS)
+	case "t_start_ms":
+		return d.float(&r.TStartMS)
+	case "ttft_ms":
+		return d.floatPtr(&r.TTFTMS)
+	case "e2e_ms":
+		return d.float(&r.E2EMS)
+	case "tpot_ms":
+		return d.floatPtr(&r.TPOTMS)
+	case "events_ms":
+		return d.floats(&r.EventsMS)
+	case "event_tokens":
+		return d.ints(&r.EventTokens)
+	case "done_marker":
+		return d.boolean(&r.DoneMarker)
+	case "input_tokens":
+		return d.integer(&r.InputTokens)
+	case "output_tokens":
+		return d.integer(&r.OutputTokens)
+	case "reasoning_tokens":
+		return d.intPtr(&r.ReasoningTokens)
+	case "cached_tokens":
+		return d.intPtr(&r.CachedTokens)
+	case "tokens_source":
+		return d.str(&r.TokensSource)
+	case "target_input_tokens":
+		return d.integer(&r.TargetInputTokens)
+	case "max_tokens":
+		return d.integer(&r.MaxTokens)
+	case "finish_reason":
+		return d.str(&r.FinishReason)
+	case "http":
+		return d.httpTrace(&r.HTTP)
+	case "engine":
+		return d.engine(&r.Engine)
+	}
+	return errSlow
+}
+
+func (d *recordDecoder) httpTrace(v **HTTPTrace) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	h := &HTTPTrace{}
+	var seen uint
+	err := d.object(func(key []byte) error {
+		i, err := fieldIndex(httpFields, key)
+		if err != nil {
+			return err
+		}
+		if i < 0 {
+			_, err := d.skip(0)
+			return err
+		}
+		if seen&(1<<i) != 0 {
+			return errSlow
+		}
+		seen |= 1 << i
+		switch i {
+		case 0:
+			return d.boolean(&h.ConnReused)
+		case 1:
+			return d.floatPtr(&h.ConnMS)
+		case 2:
+			return d.floatPtr(&h.WroteRequestMS)
+		default:
+			return d.floatPtr(&h.FirstByteMS)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	*v = h
+	return nil
+}
+
+// engine keeps each value's bytes as sent, as json.RawMessage does.
+func (d *recordDecoder) engine(v *map[string]json.RawMessage) error {
+	if d.isNull() {
+		*v = nil
+		return nil
+	}
+	m := map[string]json.RawMessage{}
+	err := d.object(func(key []byte) error {
+		if d.peek() == 'n' {
+			return errSlow // a null raw value: leave the subtleties to encoding/json
+		}
+		raw, err := d.skip(1)
+		if err != nil {
+			return err
+		}
+		m[string(key)] = bytes.Clone(raw)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*v = m
+	return nil
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFloat parses a JSON number (already checked against the grammar).
+// Plain decimals with at most 15 significant digits and no exponent take
+// Clinger's fast path: the mantissa and the power of ten are exact in a
+// float64, so one IEEE multiplication or division rounds correctly and the
+// result equals strconv.ParseFloat's. Everything else is strconv's. ok is
+// false when strconv fails (out of range), where encoding/json errs too.
+func parseFloat(b []byte) (float64, bool) {
+	var mant uint64
+	digits, frac, neg, i := 0, -1, false, 0
+	if len(b) > 0 && b[0] == '-' {
+		neg, i = true, 1
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			if mant != 0 {
+				digits++
+			}
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.':
+			frac = 0
+		default:
+			return slowFloat(b)
+		}
+	}
+	if digits > 15 {
+		return slowFloat(b)
+	}
+	f := float64(mant)
+	if frac > 0 {
+		if frac >= len(pow10) {
+			return slowFloat(b)
+		}
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+func slowFloat(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
