@@ -57,6 +57,7 @@ type RunOptions struct {
 	Out             string
 	Quiet           bool
 	Output          string
+	Gate            GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
 }
 
 // Defaults of `tokenbench run`.
@@ -164,6 +165,8 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	// The built-in engine's settings, used when there is no --url; after
 	// run's own flags, so that --model, --seed and --time-scale stay run's
 	// (the engine's model profile is then --sim-model).
+	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
+	addGateFlags(fl, &o.Gate)
 	addSimFlags(fl, &o.Sim)
 	fl.Float64Var(&o.Sim.TimeScale, "sim-time-scale", 1, "built-in engine: multiplies every step's duration (0.1: ten times faster than the GPU it models)")
 	return cmd
@@ -187,6 +190,9 @@ func (o *RunOptions) validate() error {
 	}
 	if o.Rate == 0 && o.Concurrency == 0 {
 		return fmt.Errorf("--concurrency must be at least 1 for a closed loop (or give --rate)")
+	}
+	if err := o.Gate.check(o.Sweep != "" || o.Search); err != nil {
+		return err
 	}
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err
