@@ -48,8 +48,9 @@ type Comparison struct {
 	CILowPct   float64 `json:"ci_low_pct"`
 	CIHighPct  float64 `json:"ci_high_pct"`
 	Confidence float64 `json:"confidence"`
-	// Significant is true when the interval excludes 0: the change is not
-	// noise at this confidence.
+	// Significant is true when the interval excludes 0: the run differs
+	// from its baseline at this confidence (whether or not beyond the
+	// tolerance).
 	Significant bool `json:"significant"`
 	Samples     int  `json:"samples"`
 	// BaselineSamples is the sample count of the baseline run.

@@ -15,8 +15,8 @@ const (
 	ExitOK          = 0
 	ExitError       = 1
 	ExitUsage       = 2
-	ExitGateFailed  = 3 // tokenbench gate, run --gate: a rule or baseline failed
-	ExitCannotJudge = 4 // the run cannot be judged: invalid, no success, too few samples
+	ExitGateFailed  = 3   // tokenbench gate, run --gate: a rule or baseline failed
+	ExitCannotJudge = 4   // the run cannot be judged: invalid, no success, too few samples
 	ExitInterrupted = 130 // 128 + SIGINT, as shells report it
 )
 
