@@ -231,7 +231,7 @@ func TestRules(t *testing.T) {
 		{"cost.usd_per_mtok_output <= 0.40", Pass, "0.38"},
 		{"engine.spec.metrics.acceptance_length >= 2", Pass, "2.4"},
 		{"requests.errors.http_5xx == 0", Fail, "1"},
-		{"requests.errors.timeout == 0", Pass, "0"},          // absent class: none failed that way
+		{"requests.errors.timeout == 0", Pass, "0"},           // absent class: none failed that way
 		{"ttft_ms.p50 < 50 and ttft_ms.p99 < 800", Pass, "-"}, // no single value
 		{"tpot_ms.p50 < 20", NotJudged, "-"},                  // known, absent from this run
 		{"goodput.slo_attainment >= 0.9", NotJudged, "-"},

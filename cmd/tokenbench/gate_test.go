@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
