@@ -21,16 +21,15 @@ type HistoryPoint struct {
 // its start time, joined by a line.
 func HistoryFigure(name, metric string, pts []HistoryPoint) Figure {
 	p := newPlot(metric+" over runs", "run start (UTC)", metric)
-	p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02\n15:04"}
+	p.X.Tick.Marker = plot.TimeTicks{Format: "01-02\n15:04:05"}
 	xys := make(plotter.XYs, len(pts))
 	for i, pt := range pts {
 		xys[i] = plotter.XY{X: float64(pt.Time.Unix()) + float64(pt.Time.Nanosecond())/1e9, Y: pt.Value}
 	}
-	addLine(p, 0, metric, xys, vg.Points(1.5))
+	addLine(p, 0, "", xys, vg.Points(1.5)) // one series: the axis names it
 	if s, err := plotter.NewScatter(finiteXYs(xys)); err == nil {
 		s.Color = colorOf(0)
 		p.Add(s)
 	}
-	p.Legend.Top = false
 	return Figure{Name: name, Caption: fmt.Sprintf("%s of %d runs, oldest first", metric, len(pts)), Plot: p}
 }

@@ -117,7 +117,7 @@ func TestCIExampleWorkflow(t *testing.T) {
 	if err := xml.Unmarshal(x, &j); err != nil || j.Tests != 8 || j.Failures != 0 || j.Skipped != 4 {
 		t.Errorf("JUnit: %+v, %v", j, err)
 	}
-	for _, f := range []string{"report.html", "ttft_p50_history.svg", "../history.db"} {
+	for _, f := range []string{"report.html", "ttft_p50_history.svg", "history.html", "../history.db"} {
 		if _, err := os.Stat(filepath.Join(tmp, "results", f)); err != nil {
 			t.Errorf("workflow output missing: %v", err)
 		}

@@ -25,6 +25,7 @@ type HistoryOptions struct {
 	Last     int
 	Metric   string
 	Plot     string
+	HTML     string
 	Output   string
 }
 
@@ -42,7 +43,7 @@ keeps its scenario (a hash of the load, workload, model and engine), tool and gi
 every number of its summary, and the per-request samples that tokenbench gate --baseline
 history:FILE compares with.`,
 		Example: `  tokenbench history history.db
-  tokenbench history history.db --add results/nightly --metric ttft_ms.p99 --plot ttft.svg
+  tokenbench history history.db --add results/nightly --metric ttft_ms.p99 --plot ttft.svg --html history.html
   tokenbench history history.db --scenario 3f2a9c1d0b7e6a55 --last 10 -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -73,6 +74,7 @@ history:FILE compares with.`,
 	fl.IntVar(&o.Last, "last", 20, "list the newest N runs (0: all)")
 	fl.StringVar(&o.Metric, "metric", "ttft_ms.p50", "summary.json path to list and plot")
 	fl.StringVar(&o.Plot, "plot", "", "plot the metric over time into FILE.png or FILE.svg")
+	fl.StringVar(&o.HTML, "html", "", "write the plot into a self-contained HTML page, with the newest listed run's report when its directory is here")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	return cmd
 }
@@ -100,28 +102,8 @@ func historyRun(ctx context.Context, f *Factory, o *HistoryOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Plot != "" {
-		pts, err := db.Series(ctx, o.Scenario, o.Metric)
-		if err != nil {
-			return err
-		}
-		if len(pts) == 0 {
-			return fmt.Errorf("--plot: no run in %s has %s", o.DB, o.Metric)
-		}
-		hp := make([]report.HistoryPoint, len(pts))
-		for i, p := range pts {
-			hp[i] = report.HistoryPoint{Time: p.StartedAt, Value: p.Value, Label: p.Name}
-		}
-		fig := report.HistoryFigure("history", o.Metric, hp)
-		var b bytesBuffer
-		write := fig.WritePNG
-		if strings.EqualFold(filepath.Ext(o.Plot), ".svg") {
-			write = fig.WriteSVG
-		}
-		if err := write(&b, report.PlotOptions{}); err != nil {
-			return err
-		}
-		if err := bench.WriteFileAtomic(o.Plot, b.Bytes()); err != nil {
+	if o.Plot != "" || o.HTML != "" {
+		if err := historyPlots(ctx, db, o, runs); err != nil {
 			return err
 		}
 	}
@@ -211,4 +193,48 @@ func historyBaseline(ctx context.Context, spec, dbPath, dir string, n int) (*gat
 		b.Runs = append(b.Runs, gate.BaselineRun{Label: fmt.Sprintf("history run %d (%s, %s)", r.ID, r.Name, r.StartedAt.UTC().Format("2006-01-02 15:04")), Samples: s})
 	}
 	return b, nil
+}
+
+// historyPlots writes the metric's plot over time (--plot) and the HTML
+// page (--html) with it and the newest listed run's report.
+func historyPlots(ctx context.Context, db *history.DB, o *HistoryOptions, runs []history.Run) error {
+	pts, err := db.Series(ctx, o.Scenario, o.Metric)
+	if err != nil {
+		return err
+	}
+	if len(pts) == 0 {
+		return fmt.Errorf("no run in %s has %s", o.DB, o.Metric)
+	}
+	hp := make([]report.HistoryPoint, len(pts))
+	for i, p := range pts {
+		hp[i] = report.HistoryPoint{Time: p.StartedAt, Value: p.Value, Label: p.Name}
+	}
+	fig := report.HistoryFigure("history", o.Metric, hp)
+	if o.Plot != "" {
+		var b bytesBuffer
+		write := fig.WritePNG
+		if strings.EqualFold(filepath.Ext(o.Plot), ".svg") {
+			write = fig.WriteSVG
+		}
+		if err := write(&b, report.PlotOptions{}); err != nil {
+			return err
+		}
+		if err := bench.WriteFileAtomic(o.Plot, b.Bytes()); err != nil {
+			return err
+		}
+	}
+	if o.HTML == "" {
+		return nil
+	}
+	set := &report.Set{}
+	if len(runs) > 0 {
+		if r, err := report.LoadRun(runs[0].Dir); err == nil {
+			set.Runs = append(set.Runs, r)
+		}
+	}
+	var b bytesBuffer
+	if err := report.WriteHTML(&b, set, report.HTMLOptions{Title: "tokenbench history: " + o.Metric + " over runs", Extra: []report.Figure{fig}}); err != nil {
+		return err
+	}
+	return bench.WriteFileAtomic(o.HTML, b.Bytes())
 }
