@@ -28,6 +28,11 @@ type View struct {
 // ReadView reads DIR/summary.json and, when present, DIR/cost.json.
 func ReadView(dir string) (*View, error) {
 	doc, err := readJSONMap(filepath.Join(dir, report.SummaryFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(dir); serr == nil {
+			return nil, fmt.Errorf("gate: %s has no %s (a run that did not finish? tokenbench summarize %s rebuilds it)", dir, report.SummaryFile, dir)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

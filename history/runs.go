@@ -40,7 +40,8 @@ type Run struct {
 }
 
 // Record adds r in one transaction; added is false when a run with its Key
-// is already there (its id is returned).
+// is already there (its id is returned, and its gate status set to r's
+// when r has one).
 func (d *DB) Record(ctx context.Context, r Run) (id int64, added bool, err error) {
 	if r.Key == "" || r.Scenario == "" {
 		return 0, false, errors.New("history: a run needs a key and a scenario")
@@ -53,6 +54,13 @@ func (d *DB) Record(ctx context.Context, r Run) (id int64, added bool, err error
 	err = tx.QueryRowContext(ctx, "SELECT id FROM runs WHERE run_key = ?", r.Key).Scan(&id)
 	switch {
 	case err == nil:
+		// Recorded before (run --history-db, then gate --history-db): keep
+		// it, with the verdict given now.
+		if r.GateStatus != "" {
+			if _, err := tx.ExecContext(ctx, "UPDATE runs SET gate_status = ? WHERE id = ?", r.GateStatus, id); err != nil {
+				return 0, false, fmt.Errorf("history: %w", err)
+			}
+		}
 		return id, false, tx.Commit()
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, false, fmt.Errorf("history: %w", err)

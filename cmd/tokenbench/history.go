@@ -162,7 +162,7 @@ func recordRun(ctx context.Context, f *Factory, dbPath, dir string, view *gate.V
 	if err != nil {
 		return err
 	}
-	if !added {
+	if !added && status == "" {
 		fmt.Fprintf(f.Err, "tokenbench: %s is already in %s\n", dir, dbPath)
 	}
 	return nil
