@@ -61,6 +61,7 @@ type Interval struct {
 // (seeded: the result is a function of its inputs) and returns the
 // percentile interval at confidence conf of stat(cur)/stat(base) - 1.
 func bootstrapRatio(cur, base []float64, stat string, conf float64, resamples int, seed uint64) Interval {
+	resamples = resamplesWithin(resamples, len(cur)+len(base))
 	rng := rand.New(rand.NewPCG(seed, 0x746f6b656e62656e))
 	iv := Interval{Change: statistic(cur, stat)/statistic(base, stat) - 1, Resample: resamples}
 	cc, bc := make([]int, len(cur)), make([]int, len(base))
@@ -119,4 +120,20 @@ func resampledStat(rng *rand.Rand, sorted []float64, counts []int, stat string) 
 		return vlo
 	}
 	return vlo + frac*(at(lo+1)-vlo)
+}
+
+// DrawBudget caps the samples one check draws (resamples x both sizes),
+// about a second of work: pooled ITL gaps of a long run number millions.
+const DrawBudget = 40_000_000
+
+// MinResamples is the fewest resamples a check uses whatever its size.
+const MinResamples = 200
+
+// resamplesWithin lowers resamples so that n samples per resample fit in
+// DrawBudget, never below MinResamples; the verdict reports the number used.
+func resamplesWithin(resamples, n int) int {
+	if n > 0 && resamples*n > DrawBudget {
+		resamples = max(MinResamples, DrawBudget/n)
+	}
+	return resamples
 }

@@ -221,8 +221,9 @@ func verdictError(v *gate.Verdict) error {
 // gateAfterRun gates and records a finished run (run --gate, --history-db);
 // runErr is the run's own outcome. An interrupted run is neither judged
 // nor recorded. The gate's verdict decides the exit code, unless it passed
-// and the run itself failed.
-func gateAfterRun(ctx context.Context, f *Factory, g GateFlags, dir string, quiet bool, runErr error) error {
+// and the run itself failed. With run -o json the verdict table goes to
+// stderr.
+func gateAfterRun(ctx context.Context, f *Factory, g GateFlags, dir string, quiet, jsonOut bool, runErr error) error {
 	if errors.Is(runErr, errInterrupted) || (g.File == "" && g.HistoryDB == "") {
 		return runErr
 	}
@@ -240,6 +241,11 @@ func gateAfterRun(ctx context.Context, f *Factory, g GateFlags, dir string, quie
 	out := "table"
 	if quiet {
 		out = "none"
+	}
+	if jsonOut {
+		// stdout holds summary.json alone, for pipes; the verdict table
+		// goes beside the logs.
+		f = &Factory{Out: f.Err, Err: f.Err, Getenv: f.Getenv, ErrIsTTY: f.ErrIsTTY, Interrupt: f.Interrupt}
 	}
 	err := gateRun(ctx, f, &GateOptions{Dir: dir, GateFlags: g, Output: out})
 	if err != nil || runErr == nil {
