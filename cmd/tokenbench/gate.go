@@ -177,6 +177,11 @@ func loadBaseline(ctx context.Context, f *Factory, spec, dir string, n int) (*ga
 	if err != nil {
 		return nil, err
 	}
+	cur, err1 := gate.ReadIdentity(dir)
+	base, err2 := gate.ReadIdentity(spec)
+	if err1 == nil && err2 == nil && cur.Scenario != base.Scenario {
+		fmt.Fprintf(f.Err, "tokenbench: warning: the baseline %s ran another scenario than %s (load, workload, model or engine differ): its figures may not be comparable\n", spec, dir)
+	}
 	return &gate.Baseline{Name: spec, Runs: []gate.BaselineRun{{Label: spec, Samples: s}}}, nil
 }
 

@@ -107,7 +107,7 @@ baseline:
 	tight := writeGateFile(t, fmt.Sprintf(noise, 10, 10, 10))
 	t.Run("noise passes", func(t *testing.T) {
 		code, out, errs := mainCode("gate", b, "-t", g, "--baseline", a)
-		if code != ExitOK {
+		if code != ExitOK || strings.Contains(errs, "another scenario") {
 			t.Fatalf("exit %d\n%s%s", code, out, errs)
 		}
 		if !strings.Contains(out, "gate passed: 6 passed") {
@@ -198,6 +198,13 @@ func TestGateCannotJudge(t *testing.T) {
 	})
 	ok := filepath.Join(tmp, "ok")
 	runOK(t, "run", "--requests", "30", "--concurrency", "8", "--output-tokens", "16", "--sim-time-scale", "0.2", "--no-metrics", "-q", "--out", ok)
+	t.Run("baseline of another scenario is flagged", func(t *testing.T) {
+		bg := writeGateFile(t, "baseline:\n  ttft_ms.p50: +1000%\n")
+		code, out, errs := mainCode("gate", ok, "-t", bg, "--baseline", filepath.Join(tmp, "failed"))
+		if code != ExitCannotJudge || !strings.Contains(errs, "ran another scenario") || !strings.Contains(out, "too few samples in the baseline") {
+			t.Fatalf("exit %d, want 4\n%s%s", code, out, errs)
+		}
+	})
 	t.Run("too few samples for p99", func(t *testing.T) {
 		code, out, errs := mainCode("gate", ok, "-t", writeGateFile(t, "rules:\n  - ttft_ms.p99 < 5000\n  - ttft_ms.p50 < 5000\n"))
 		if code != ExitCannotJudge || !strings.Contains(out, "too few samples for ttft_ms.p99: 30, p99 needs at least 100") {
