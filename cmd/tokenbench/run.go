@@ -162,11 +162,11 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.StringVar(&o.Out, "out", "", "results directory (default results/<UTC timestamp>)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
+	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
+	addGateFlags(fl, &o.Gate)
 	// The built-in engine's settings, used when there is no --url; after
 	// run's own flags, so that --model, --seed and --time-scale stay run's
 	// (the engine's model profile is then --sim-model).
-	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
-	addGateFlags(fl, &o.Gate)
 	addSimFlags(fl, &o.Sim)
 	fl.Float64Var(&o.Sim.TimeScale, "sim-time-scale", 1, "built-in engine: multiplies every step's duration (0.1: ten times faster than the GPU it models)")
 	return cmd
