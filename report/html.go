@@ -23,6 +23,9 @@ type HTMLOptions struct {
 	Plot PlotOptions
 	// NoPlots leaves the charts out (tests of the page structure).
 	NoPlots bool
+	// Extra figures follow the set's own, e.g. a metric over the runs of
+	// a history database (HistoryFigure).
+	Extra []Figure
 }
 
 // WriteHTML writes one self-contained HTML page for set: run metadata,
@@ -114,7 +117,7 @@ func buildPage(set *Set, o HTMLOptions) (*htmlPage, error) {
 	if o.NoPlots {
 		return page, nil
 	}
-	for _, f := range Figures(set, o.Plot) {
+	for _, f := range append(Figures(set, o.Plot), o.Extra...) {
 		var b bytes.Buffer
 		if err := f.WritePNG(&b, o.Plot); err != nil {
 			return nil, err

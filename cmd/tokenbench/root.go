@@ -15,6 +15,8 @@ const (
 	ExitOK          = 0
 	ExitError       = 1
 	ExitUsage       = 2
+	ExitGateFailed  = 3   // tokenbench gate, run --gate: a rule or baseline failed
+	ExitCannotJudge = 4   // the run cannot be judged: invalid, no success, too few samples
 	ExitInterrupted = 130 // 128 + SIGINT, as shells report it
 )
 
@@ -45,6 +47,8 @@ func Main(f *Factory, args []string) int {
 // exitCode maps an error to the process exit code and reports it on f.Err.
 func exitCode(f *Factory, err error) int {
 	var ue usageError
+	var gf gateFailedError
+	var cj cannotJudgeError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -53,6 +57,12 @@ func exitCode(f *Factory, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintln(f.Err, "tokenbench:", err)
 		return ExitUsage
+	case errors.As(err, &gf):
+		fmt.Fprintln(f.Err, "tokenbench:", err)
+		return ExitGateFailed
+	case errors.As(err, &cj):
+		fmt.Fprintln(f.Err, "tokenbench:", err)
+		return ExitCannotJudge
 	default:
 		fmt.Fprintln(f.Err, "tokenbench:", err)
 		return ExitError
@@ -71,7 +81,8 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(NewCmdRun(f, nil), NewCmdSim(f, nil), NewCmdSummarize(f, nil), NewCmdCost(f, nil), NewCmdPricing(f, nil),
-		NewCmdReport(f, nil), NewCmdCompare(f, nil), NewCmdWorkloads(f, nil), NewCmdMerge(f, nil), NewCmdSelftest(f, nil), NewCmdSelftestTarget(f))
+		NewCmdReport(f, nil), NewCmdCompare(f, nil), NewCmdWorkloads(f, nil), NewCmdMerge(f, nil),
+		NewCmdSelftest(f, nil), NewCmdSelftestTarget(f), NewCmdGate(f, nil), NewCmdHistory(f, nil))
 	return root
 }
 

@@ -60,6 +60,7 @@ type RunOptions struct {
 	Output          string
 	// Shard is --shard, --shards and --start-at (run_shard.go).
 	Shard shardOptions
+	Gate            GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
 }
 
 // Defaults of `tokenbench run`.
@@ -185,6 +186,8 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
 	addShardFlags(fl, &o.Shard)
+	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
+	addGateFlags(fl, &o.Gate)
 	// The built-in engine's settings, used when there is no --url; after
 	// run's own flags, so that --model, --seed, --time-scale and --api-key
 	// stay run's (the engine's model profile is then --sim-model, its
@@ -211,6 +214,9 @@ func (o *RunOptions) validate() error {
 	}
 	if o.Rate == 0 && o.Concurrency == 0 {
 		return fmt.Errorf("--concurrency must be at least 1 for a closed loop (or give --rate)")
+	}
+	if err := o.Gate.check(o.Sweep != "" || o.Search); err != nil {
+		return err
 	}
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err

@@ -68,7 +68,7 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 			return err
 		}
 	}
-	return env.finish(sum, outcome, runErr, dir)
+	return gateAfterRun(ctx, f, o.Gate, dir, o.Quiet, o.Output == "json", env.finish(sum, outcome, runErr, dir))
 }
 
 // prepare starts the built-in engine when there is no URL, finds the model
