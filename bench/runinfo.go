@@ -104,7 +104,7 @@ type LoadInfo struct {
 
 // PublicTarget returns the part of t that may be written down.
 func PublicTarget(t Target, builtin bool) TargetInfo {
-	ti := TargetInfo{URL: t.BaseURL, Model: t.Model, API: t.API, Builtin: builtin,
+	ti := TargetInfo{URL: RedactURL(t.BaseURL), Model: t.Model, API: t.API, Builtin: builtin,
 		TimeoutS: t.Timeout.Seconds(), APIKeySet: t.APIKey != "", Extra: t.Extra,
 		Omitted: t.Omit, MaxCompletionTokens: t.MaxCompletionTokens}
 	if ti.API == "" {

@@ -6,16 +6,21 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, mapped in one place (Main).
+// Exit codes, mapped in one place (exitCode); README.md has their table.
+// ExitError covers a failed command, a run where every request failed and
+// a run where more than half of the measured requests failed.
 const (
 	ExitOK          = 0
 	ExitError       = 1
 	ExitUsage       = 2
 	ExitInterrupted = 130 // 128 + SIGINT, as shells report it
+	ExitTerminated  = 143 // 128 + SIGTERM
 )
 
 // Factory hands commands their IO streams, environment and signals, so that
@@ -25,6 +30,13 @@ type Factory struct {
 	Getenv    func(string) string
 	ErrIsTTY  bool
 	Interrupt <-chan os.Signal
+	// FDLimit is the process's file-descriptor limit after main raised the
+	// soft limit to the hard one; 0 when unknown (no check).
+	FDLimit uint64
+
+	secrets secrets
+	// signal is the first interrupt received (SIGINT or SIGTERM).
+	signal atomic.Value
 }
 
 // usageError marks bad flags or arguments.
@@ -49,12 +61,15 @@ func exitCode(f *Factory, err error) int {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errInterrupted):
+		if s, _ := f.signal.Load().(os.Signal); s == syscall.SIGTERM {
+			return ExitTerminated
+		}
 		return ExitInterrupted
 	case errors.As(err, &ue):
-		fmt.Fprintln(f.Err, "tokenbench:", err)
+		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
 		return ExitUsage
 	default:
-		fmt.Fprintln(f.Err, "tokenbench:", err)
+		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
 		return ExitError
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +45,7 @@ type RunOptions struct {
 	Spec            workloads.Spec
 	RampUp          time.Duration
 	Calibrate       string
+	NoPreflight     bool
 	Logprobs        bool
 	SLO             string
 	slo             report.SLO
@@ -101,7 +104,11 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 			if o.APIKey == "" {
 				o.APIKey = f.Getenv("OPENAI_API_KEY")
 			}
+			o.registerSecrets(f)
 			if err := o.validate(); err != nil {
+				return usageError{err}
+			}
+			if err := o.checkFDLimit(f.FDLimit); err != nil {
 				return usageError{err}
 			}
 			ctx, stop := interruptContext(f)
@@ -148,6 +155,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.IntVar(&o.Spec.MaxTokens, "max-tokens", 0, "datasets: output cap for requests that give none")
 	fl.StringVar(&o.Spec.Tokenizer, "tokenizer", "", "synthetic: count prompt tokens with approx (default), cl100k, o200k or a tokenizer.json; prompts then come from a natural-text corpus")
 	fl.StringVar(&o.Calibrate, "calibrate", "auto", "generated prompts: resize them so the server's own count (POST /tokenize) hits the target: auto (when the server has /tokenize), fit (exact, asks per request), off")
+	fl.BoolVar(&o.NoPreflight, "no-preflight", false, "skip the one probe request sent before the load (it stops a run whose key, URL or model is wrong)")
 	fl.DurationVar(&o.RampUp, "ramp-up", 0, "grow the load linearly over this long: closed loop opens slots one by one, open loop ramps the rate")
 	fl.BoolVar(&o.Logprobs, "logprobs", false, "request logprobs, so each event lists its tokens (exact tokens per event)")
 	fl.StringVar(&o.SLO, "slo", "", "per-request SLOs for goodput, e.g. ttft=500ms,tpot=50ms (also itl, e2e)")
@@ -188,8 +196,21 @@ func (o *RunOptions) validate() error {
 	if o.Rate == 0 && o.Concurrency == 0 {
 		return fmt.Errorf("--concurrency must be at least 1 for a closed loop (or give --rate)")
 	}
+	if err := o.validateNumbers(); err != nil {
+		return err
+	}
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err
+	}
+	if o.URL != "" {
+		if err := validateURL(o.URL); err != nil {
+			return err
+		}
+	}
+	if o.Out != "" {
+		if _, err := os.Stat(filepath.Join(o.Out, bench.RunFile)); err == nil {
+			return fmt.Errorf("%s already holds a run; choose another --out", o.Out)
+		}
 	}
 	slo, err := report.ParseSLO(o.SLO)
 	if err != nil {
@@ -230,16 +251,39 @@ func (o *RunOptions) validate() error {
 	return nil
 }
 
+// parseHeaders parses --header values. Errors name the header, never its
+// value (it may be a credential).
 func parseHeaders(hs []string) (http.Header, error) {
 	h := http.Header{}
-	for _, s := range hs {
+	for i, s := range hs {
 		k, v, ok := strings.Cut(s, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--header %q: want 'Name: value'", s)
+		crlf := strings.ContainsAny(v, "\r\n\x00")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--header number %d: want 'Name: value'", i+1)
 		}
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("--header %q: the name may hold only letters, digits and !#$%%&'*+-.^_`|~", k)
+		}
+		if crlf {
+			return nil, fmt.Errorf("--header %q: the value holds a CR, LF or NUL", k)
+		}
+		h.Add(k, v)
 	}
 	return h, nil
+}
+
+// validHeaderName reports whether k is an RFC 9110 token.
+func validHeaderName(k string) bool {
+	for _, c := range []byte(k) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return k != ""
 }
 
 func (o *RunOptions) extraBody() (map[string]any, error) {

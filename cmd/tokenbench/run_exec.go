@@ -41,7 +41,7 @@ type runEnv struct {
 func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 	env := &runEnv{f: f, say: func(format string, a ...any) {
 		if !o.Quiet {
-			fmt.Fprintf(f.Err, format+"\n", a...)
+			fmt.Fprintln(f.Err, f.redact(fmt.Sprintf(format, a...)))
 		}
 	}}
 	stop, err := env.prepare(ctx, o)
@@ -100,6 +100,11 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		}
 		e.target.Model = m
 	}
+	if !e.builtin && !o.NoPreflight {
+		if err := e.preflight(ctx); err != nil {
+			return stop, err
+		}
+	}
 	if !e.builtin && o.Synthetic.ForceLength {
 		// One short request finds the length-forcing fields the server
 		// refuses (OpenAI's API, strict servers), before they fail a run.
@@ -153,7 +158,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, e.target.BaseURL, e.target.Model, dir)
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, bench.RedactURL(e.target.BaseURL), e.target.Model, dir)
 
 	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
 	if err != nil {
@@ -222,6 +227,11 @@ func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error
 		// Nothing was measured: say so in the exit status too (scripts, CI).
 		return fmt.Errorf("every request failed (%s); results in %s", errorCounts(sum.Requests.Errors), dir)
 	}
+	if sum.Requests.Failed*2 > sum.Requests.Total && !outcome.Interrupted {
+		// The numbers describe a failing server, not a serving one (it
+		// died mid-run, or refused most of the load): a script must see it.
+		return fmt.Errorf("%d of %d requests failed, more than half (%s); results in %s", sum.Requests.Failed, sum.Requests.Total, errorCounts(sum.Requests.Errors), dir)
+	}
 	if outcome.Interrupted {
 		e.say("tokenbench: interrupted; %d requests recorded in %s", sum.Requests.Total+sum.Requests.WarmupExcluded, dir)
 		return errInterrupted
@@ -282,10 +292,14 @@ func discoverModel(ctx context.Context, t bench.Target) (string, error) {
 	defer cancel()
 	list, err := openai.NewClientWithConfig(cfg).ListModels(ctx)
 	if err != nil {
-		return "", fmt.Errorf("no --model given and GET %s/models failed: %w", t.BaseURL, err)
+		err = fmt.Errorf("no --model given and GET %s/models failed: %w", bench.RedactURL(t.BaseURL), err)
+		if hint := modelsHint(t, err); hint != "" {
+			return "", usageError{fmt.Errorf("%w\n  hint: %s", err, hint)}
+		}
+		return "", err
 	}
 	if len(list.Models) == 0 {
-		return "", fmt.Errorf("no --model given and %s/models lists none", t.BaseURL)
+		return "", fmt.Errorf("no --model given and %s/models lists none", bench.RedactURL(t.BaseURL))
 	}
 	return list.Models[0].ID, nil
 }

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/sim"
 )
 
 // SimOptions are the flags of `tokenbench sim`.
 type SimOptions struct {
-	Addr   string
-	Config sim.Config
+	Addr    string
+	URLFile string
+	Config  sim.Config
 }
 
 // NewCmdSim builds `tokenbench sim`; runF replaces the action in tests.
@@ -26,7 +29,10 @@ func NewCmdSim(f *Factory, runF func(context.Context, *SimOptions) error) *cobra
 continuous batching on one GPU (see package sim), so benchmarks and demos need no GPU.`,
 		Example: `  tokenbench sim --addr 127.0.0.1:8000
   # in another shell
-  tokenbench run --url http://127.0.0.1:8000/v1 --requests 100`,
+  tokenbench run --url http://127.0.0.1:8000/v1 --requests 100
+
+  # any free port; the URL is written to sim.url
+  tokenbench sim --addr 127.0.0.1:0 --url-file sim.url`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := interruptContext(f)
@@ -39,13 +45,21 @@ continuous batching on one GPU (see package sim), so benchmarks and demos need n
 				return err
 			}
 			d, _ := o.Config.Resolve()
+			if o.URLFile != "" {
+				// Written once listening, atomically: a script that waits
+				// for the file reads a URL that answers.
+				if err := bench.WriteFileAtomic(o.URLFile, []byte(url+"\n")); err != nil {
+					return errors.Join(fmt.Errorf("--url-file: %w", err), stopSim())
+				}
+			}
 			fmt.Fprintf(f.Err, "tokenbench sim: serving %s at %s (Ctrl-C stops)\n", d.String(), url)
 			<-ctx.Done()
 			return stopSim()
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address (port 0: any free port; see --url-file)")
+	fl.StringVar(&o.URLFile, "url-file", "", "write the base URL served (http://host:port/v1) to this file once listening")
 	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
 	addSimFlags(fl, &o.Config)
 	return cmd

@@ -33,8 +33,11 @@ func interruptContext(f *Factory) (context.Context, func()) {
 		n := 0
 		for {
 			select {
-			case <-f.Interrupt:
+			case s := <-f.Interrupt:
 				n++
+				if n == 1 && s != nil {
+					f.signal.Store(s)
+				}
 				if n == 1 {
 					cancel()
 				} else {
