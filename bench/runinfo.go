@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -139,12 +140,45 @@ func ReadRunInfo(dir string) (RunInfo, error) {
 	return ri, nil
 }
 
-// WriteFileAtomic writes b to path through a temporary file and a rename,
-// so a reader never sees half a file.
+// WriteFileAtomic writes b to path through a temporary file (path.tmp),
+// synced, and a rename, so a reader never sees half a file. On failure the
+// temporary file is removed.
 func WriteFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// RemoveStaleTemp removes the *.tmp files a WriteFileAtomic interrupted by
+// a crash left in dir, and returns their names.
+func RemoveStaleTemp(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range names {
+		if err := os.Remove(n); err != nil && !os.IsNotExist(err) {
+			return removed, err
+		}
+		removed = append(removed, filepath.Base(n))
+	}
+	return removed, nil
 }

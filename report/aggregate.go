@@ -218,6 +218,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		return nil, warns, fmt.Errorf("report: %w", err)
 	}
 	s := a.Close()
+	s.Requests.SkippedLines = bench.SkippedLines(warns)
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {
 	case err == nil:

@@ -72,6 +72,9 @@ type Requests struct {
 	Total  int `json:"total"`
 	OK     int `json:"ok"`
 	Failed int `json:"failed"`
+	// SkippedLines counts lines of requests.jsonl that did not decode and
+	// were left out (summarize only; a run counts what it wrote).
+	SkippedLines int `json:"skipped_lines,omitempty"`
 	// WarmupExcluded counts warm-up records, which count nowhere else.
 	WarmupExcluded int `json:"warmup_excluded"`
 	// Errors counts failed records by error class; always present, {} when

@@ -166,7 +166,8 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	}
 	agg := report.NewAggregator()
 	agg.SetSLO(o.slo)
-	sinks := multiSink{bench.NewJSONLWriter(recFile), agg}
+	recWriter := bench.NewJSONLWriter(recFile)
+	sinks := multiSink{recWriter, agg}
 	var live *report.Live
 	if e.f.ErrIsTTY && !o.Quiet {
 		live = report.NewLive(time.Now())
@@ -175,6 +176,9 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	stopProgress := startProgress(e.f.Err, live)
 	outcome, runErr := bench.Run(ctx, load, src, e.client, sinks)
 	stopProgress()
+	if lost := recWriter.Lost(); lost > 0 {
+		e.say("tokenbench: %d requests finished after the records file failed and are not recorded; the summary counts the %d on disk", lost, recWriter.Written())
+	}
 
 	sum := agg.Close()
 	if scraper != nil {
@@ -313,6 +317,9 @@ func createResultsDir(dir string) (*os.File, error) {
 	if _, err := os.Stat(filepath.Join(dir, bench.RunFile)); err == nil {
 		return nil, usageError{fmt.Errorf("%s already holds a run; choose another --out", dir)}
 	}
+	if _, err := bench.RemoveStaleTemp(dir); err != nil {
+		return nil, err
+	}
 	return os.OpenFile(filepath.Join(dir, bench.RecordsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
@@ -331,12 +338,20 @@ func printSummary(w io.Writer, format string, sum *report.Summary) error {
 	return sum.WriteTable(w)
 }
 
-// multiSink hands each record to every sink; the first error wins.
+// multiSink hands each record to every sink. The first sink is the record
+// of truth (requests.jsonl): a record it refuses goes to no other sink, so
+// the summary counts exactly what is on disk. Otherwise the first error wins.
 type multiSink []bench.Sink
 
 func (m multiSink) Write(r bench.Record) error {
+	if len(m) == 0 {
+		return nil
+	}
+	if err := m[0].Write(r); err != nil {
+		return err
+	}
 	var first error
-	for _, s := range m {
+	for _, s := range m[1:] {
 		if err := s.Write(r); err != nil && first == nil {
 			first = err
 		}
