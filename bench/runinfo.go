@@ -31,6 +31,10 @@ type RunInfo struct {
 	Engine any `json:"engine,omitempty"`
 	// SLO are the per-request bounds goodput was counted against.
 	SLO string `json:"slo,omitempty"`
+	// Health is the client's measurements of itself, added when the run
+	// ends (run.json is rewritten then); absent while it runs or after a
+	// crash.
+	Health *Health `json:"health,omitempty"`
 }
 
 // WorkloadFile is the name of the file a run writes at its end with what

@@ -24,6 +24,8 @@ type Aggregator struct {
 	// Window bounds over measured records, valid when total > 0.
 	minStart, maxDone float64
 	sumE2E            float64
+	// Spans of intended and actual starts, for the achieved-rate check.
+	pace paceSpan
 
 	input, output, estimated int
 	cached                   int
@@ -76,6 +78,7 @@ func (a *Aggregator) Add(r bench.Record) {
 	if done := r.TDoneMS(); a.total == 0 || done > a.maxDone {
 		a.maxDone = done
 	}
+	a.pace.add(r.TSchedMS, r.TStartMS)
 	a.total++
 	a.sumE2E += r.E2EMS
 	a.plots.add(&r)
@@ -170,6 +173,8 @@ func (a *Aggregator) Close() *Summary {
 	s.Engine, s.hiddenEvents = a.spec.close()
 	s.PromptLength = a.prompt.close()
 	s.Sessions = a.sessions.close()
+	pace := a.pace
+	s.pace = &pace
 
 	s.TTFTMS = newDistribution(a.ttft)
 	s.TTFTSchedMS = newDistribution(a.ttftSched)
@@ -219,6 +224,9 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	}
 	s := a.Close()
 	s.Requests.SkippedLines = bench.SkippedLines(warns)
+	if ri, err := bench.ReadRunInfo(dir); err == nil {
+		s.SetValidity(ri.Load, ri.Health)
+	}
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {
 	case err == nil:

@@ -61,6 +61,13 @@ type Summary struct {
 	// ours, so summary.json of our own runs does not carry it.
 	Source *Provenance `json:"source,omitempty"`
 
+	// Validity says whether the client's own limits may have shaped these
+	// numbers (validity.go); nil for a Summary not made from a run's
+	// directory (imports, records in memory).
+	Validity *Validity `json:"validity,omitempty"`
+	// pace holds the spans of intended and actual starts (validity.go).
+	pace *paceSpan
+
 	// samples keeps the sorted samples and per-second buckets behind the
 	// distributions, for plots (CDFs, histograms, time series). It is nil
 	// for a Summary read back from summary.json: plots need the records.

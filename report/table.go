@@ -61,6 +61,13 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		req += " (" + strings.Join(classes, ", ") + ")"
 	}
 	line("Requests", "%s", req)
+	if v := s.Validity; v != nil && !v.Valid {
+		checks := make([]string, len(v.Reasons))
+		for i, reason := range v.Reasons {
+			checks[i] = reason.Check
+		}
+		line("Validity", "NOT VALID: %s (validity in summary.json)", strings.Join(checks, ", "))
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

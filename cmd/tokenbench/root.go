@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // Exit codes, mapped in one place (exitCode); README.md has their table.
@@ -33,6 +35,9 @@ type Factory struct {
 	// FDLimit is the process's file-descriptor limit after main raised the
 	// soft limit to the hard one; 0 when unknown (no check).
 	FDLimit uint64
+	// Health reads the process's CPU, scheduler and descriptor counters for
+	// the run's validity; nil reads the real ones (tests inject a loaded host).
+	Health bench.HealthSource
 
 	secrets secrets
 	// signal is the first interrupt received (SIGINT or SIGTERM).

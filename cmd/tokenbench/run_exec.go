@@ -167,7 +167,8 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	agg := report.NewAggregator()
 	agg.SetSLO(o.slo)
 	recWriter := bench.NewJSONLWriter(recFile)
-	sinks := multiSink{recWriter, agg}
+	monitor := bench.StartHealth(e.f.Health, e.f.FDLimit)
+	sinks := multiSink{recWriter, agg, monitor}
 	var live *report.Live
 	if e.f.ErrIsTTY && !o.Quiet {
 		live = report.NewLive(time.Now())
@@ -176,6 +177,14 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	stopProgress := startProgress(e.f.Err, live)
 	outcome, runErr := bench.Run(ctx, load, src, e.client, sinks)
 	stopProgress()
+	health := monitor.Stop()
+	if e.builtin {
+		health.EngineTimeScale = o.Sim.TimeScale
+	}
+	info.Health = &health
+	if err := bench.WriteRunInfo(dir, info); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
 	if lost := recWriter.Lost(); lost > 0 {
 		e.say("tokenbench: %d requests finished after the records file failed and are not recorded; the summary counts the %d on disk", lost, recWriter.Written())
 	}
@@ -208,9 +217,11 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteWorkloadInfo(dir, wi); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
+	sum.SetValidity(info.Load, info.Health)
 	if err := writeSummary(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}
+	e.warnValidity(sum, dir)
 	return sum, outcome, runErr
 }
 
@@ -382,4 +393,15 @@ func startProgress(w io.Writer, live *report.Live) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// warnValidity prints a warning line per reason the run is not valid.
+func (e *runEnv) warnValidity(sum *report.Summary, dir string) {
+	if sum.Validity == nil || sum.Validity.Valid {
+		return
+	}
+	e.say("tokenbench: WARNING: these numbers may be shaped by the client, not the server (validity.valid false in %s):", filepath.Join(dir, "summary.json"))
+	for _, r := range sum.Validity.Reasons {
+		e.say("tokenbench:   %s: %s", r.Check, r.Message)
+	}
 }

@@ -5,6 +5,7 @@ package bench
 import (
 	"os"
 	"syscall"
+	"time"
 )
 
 // RaiseFDLimit raises the soft limit on open files to the hard limit (Go
@@ -40,4 +41,14 @@ func openFDs() int {
 		}
 	}
 	return -1
+}
+
+// processCPU is the user plus system CPU time this process has used; -1
+// when it cannot be read.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
