@@ -104,8 +104,8 @@ type HealthMonitor struct {
 	// The current one-second CPU window and the counts of whole ones.
 	win            HealthSample
 	busy, measured int
-	done    chan struct{}
-	wg      sync.WaitGroup
+	done           chan struct{}
+	wg             sync.WaitGroup
 }
 
 // StartHealth starts watching; fdLimit is the open-file limit (0 unknown).
