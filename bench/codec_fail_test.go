@@ -122,3 +122,27 @@ func TestWriteFileAtomicAndStaleTemp(t *testing.T) {
 		t.Errorf("temporary files left: %v", m)
 	}
 }
+
+// FuzzReadRecords: any bytes give records and warnings or an error, never a
+// panic, and every line is either read or named in a warning.
+func FuzzReadRecords(f *testing.F) {
+	f.Add([]byte(`{"request_id":"a","ok":true}` + "\n" + `{"request_id":"b","ok":tr` + "\n" + `{"request_id":"c"}`))
+	f.Add([]byte("\n\n{}\n"))
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := 0
+		warns, err := ReadRecords(bytes.NewReader(b), func(Record) error { n++; return nil })
+		if err != nil {
+			return
+		}
+		lines := 0
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				lines++
+			}
+		}
+		if n+SkippedLines(warns) != lines {
+			t.Errorf("%d records + %d skipped != %d non-blank lines", n, SkippedLines(warns), lines)
+		}
+	})
+}
