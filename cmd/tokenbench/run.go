@@ -202,8 +202,11 @@ func (o *RunOptions) validate() error {
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err
 	}
-	if o.URL != "" {
-		if err := validateURL(o.URL); err != nil {
+	for _, u := range []struct{ flag, v string }{{"--url", o.URL}, {"--metrics-url", o.MetricsURL}} {
+		if u.v == "" {
+			continue
+		}
+		if err := validateURL(u.flag, u.v); err != nil {
 			return err
 		}
 	}

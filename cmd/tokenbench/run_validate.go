@@ -50,18 +50,18 @@ func (o *RunOptions) validateNumbers() error {
 	return nil
 }
 
-// validateURL checks a base URL: http or https, with a host. Errors show
+// validateURL checks the URL given to flag: http or https, with a host. Errors show
 // the URL without its userinfo.
-func validateURL(raw string) error {
+func validateURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("--url %q: %v (want http://host:port/v1)", redactURL(raw), redactErr(err, raw))
+		return fmt.Errorf("%s %q: %v (want http://host:port/...)", flag, redactURL(raw), redactErr(err, raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("--url %s: want an http:// or https:// URL", redactURL(raw))
+		return fmt.Errorf("%s %s: want an http:// or https:// URL", flag, redactURL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("--url %s: no host", redactURL(raw))
+		return fmt.Errorf("%s %s: no host", flag, redactURL(raw))
 	}
 	return nil
 }

@@ -42,8 +42,12 @@ func TestRunRefusesBadInputBeforeAnything(t *testing.T) {
 		{name: "header value with CR LF", args: []string{"--header", "X-A: 1\r\nX-Evil: 2"}, want: "CR, LF"},
 		{name: "header name with a space", args: []string{"--header", "X A: 1"}, want: "name may hold"},
 		{name: "url without scheme", args: []string{"--url", "127.0.0.1:8000/v1"}, want: "http://"},
+		{name: "metrics url not http", args: []string{"--metrics-url", "ftp://h/metrics"}, want: "--metrics-url"},
+		{name: "url with a password in a bad URL", args: []string{"--url", "http://u:hunter2@[::1"}, want: "--url"},
 		{name: "url without host", args: []string{"--url", "http:///v1"}, want: "no host"},
 		{name: "concurrency over the fd limit", args: []string{"--concurrency", "2000"}, fdLimit: 256, want: "file descriptors"},
+		{name: "sweep rate overflows", args: []string{"--sweep", "rate=1,1e-300"}, want: "--sweep rate"},
+		{name: "sweep rate infinite", args: []string{"--sweep", "rate=Inf"}, want: "--sweep rate"},
 		{name: "sweep over the fd limit", args: []string{"--sweep", "concurrency=1,500"}, fdLimit: 256, want: "file descriptors"},
 	}
 	for _, tt := range tests {
@@ -57,6 +61,9 @@ func TestRunRefusesBadInputBeforeAnything(t *testing.T) {
 			}
 			if !strings.Contains(errb.String(), tt.want) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tt.want)
+			}
+			if strings.Contains(errb.String(), "hunter2") {
+				t.Errorf("stderr shows a secret: %q", errb.String())
 			}
 			if _, err := os.Stat(dir); !os.IsNotExist(err) {
 				t.Errorf("results directory exists after a refusal: %v", err)
