@@ -81,7 +81,12 @@ With no --url and no $OPENAI_BASE_URL, the built-in simulated engine starts on a
 A closed loop keeps --concurrency requests in flight; --rate R makes an open loop with
 --arrival constant|poisson|gamma, capped by --concurrency only when that flag is given.
 With neither --requests nor --duration the run lasts 20s. Ctrl-C stops new requests, gives
-those in flight --grace to finish, writes the summary and exits 130.`,
+those in flight --grace to finish, writes the summary and exits 130 (SIGTERM: 143).
+
+Every flag is checked before anything is sent or created (exit 2). One probe request first
+stops a run whose key, URL or model is wrong. summary.json's validity says whether the
+client's own limits (CPU, scheduler, open files, a late schedule) shaped the numbers; a
+warning line names each reason. A run where more than half of the requests failed exits 1.`,
 		Example: `  # 20-second run against the built-in engine
   tokenbench run
 

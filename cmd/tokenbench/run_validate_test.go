@@ -234,3 +234,23 @@ func TestSimWritesURLFile(t *testing.T) {
 		t.Errorf("sim exit %d: %s", code, errb.String())
 	}
 }
+
+func TestRunSIGTERMExits143WithResults(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	f, _, errb, sigs := testFactory(nil)
+	go func() {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if b, _ := os.ReadFile(filepath.Join(dir, bench.RecordsFile)); bytes.Count(b, []byte("\n")) >= 2 {
+				break
+			}
+		}
+		sigs <- syscall.SIGTERM
+	}()
+	code := Main(f, []string{"run", "--concurrency", "2", "--input-tokens", "16", "--output-tokens", "4", "--duration", "1h", "--grace", "0s", "--no-metrics", "--out", dir, "-q"})
+	if code != ExitTerminated {
+		t.Fatalf("exit %d, want %d: %s", code, ExitTerminated, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+		t.Errorf("summary not written: %v", err)
+	}
+}
