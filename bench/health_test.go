@@ -105,3 +105,12 @@ func TestIsResourceError(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkProcessHealthSample is the cost of one reading (getrusage,
+// runtime/metrics, listing /proc/self/fd), taken every HealthInterval.
+func BenchmarkProcessHealthSample(b *testing.B) {
+	var p ProcessHealth
+	for b.Loop() {
+		p.Sample()
+	}
+}
