@@ -67,6 +67,10 @@ func (tc *tokenizeClient) detect(ctx context.Context) error {
 			reasons = append(reasons, fmt.Sprintf("%s: HTTP %d", url, status))
 			continue
 		}
+		if status == http.StatusUnauthorized || status == http.StatusForbidden {
+			// Not "no /tokenize": the endpoint is there and refused us.
+			return fmt.Errorf("bench: %s refused the credentials (HTTP %d): check --api-key or $OPENAI_API_KEY", RedactURL(url), status)
+		}
 		// llama.cpp ignores fields it does not know and answers no tokens.
 		var l vllmTokenizeResponse
 		lstatus, err := tc.post(ctx, url, map[string]any{"content": probe, "add_special": false}, &l)

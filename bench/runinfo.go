@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -34,6 +35,10 @@ type RunInfo struct {
 	Shard *ShardInfo `json:"shard,omitempty"`
 	// Shards lists the shards a merged run was made of (shard.go).
 	Shards *ShardSet `json:"shards,omitempty"`
+	// Health is the client's measurements of itself, added when the run
+	// ends (run.json is rewritten then); absent while it runs or after a
+	// crash.
+	Health *Health `json:"health,omitempty"`
 }
 
 // WorkloadFile is the name of the file a run writes at its end with what
@@ -108,7 +113,7 @@ type LoadInfo struct {
 
 // PublicTarget returns the part of t that may be written down.
 func PublicTarget(t Target, builtin bool) TargetInfo {
-	ti := TargetInfo{URL: t.BaseURL, Model: t.Model, API: t.API, Builtin: builtin,
+	ti := TargetInfo{URL: RedactURL(t.BaseURL), Model: t.Model, API: t.API, Builtin: builtin,
 		TimeoutS: t.Timeout.Seconds(), APIKeySet: t.APIKey != "", Extra: t.Extra,
 		Omitted: t.Omit, MaxCompletionTokens: t.MaxCompletionTokens}
 	if ti.API == "" {
@@ -143,12 +148,45 @@ func ReadRunInfo(dir string) (RunInfo, error) {
 	return ri, nil
 }
 
-// WriteFileAtomic writes b to path through a temporary file and a rename,
-// so a reader never sees half a file.
+// WriteFileAtomic writes b to path through a temporary file (path.tmp),
+// synced, and a rename, so a reader never sees half a file. On failure the
+// temporary file is removed.
 func WriteFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// RemoveStaleTemp removes the *.tmp files a WriteFileAtomic interrupted by
+// a crash left in dir, and returns their names.
+func RemoveStaleTemp(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range names {
+		if err := os.Remove(n); err != nil && !os.IsNotExist(err) {
+			return removed, err
+		}
+		removed = append(removed, filepath.Base(n))
+	}
+	return removed, nil
 }

@@ -24,6 +24,8 @@ type Aggregator struct {
 	// Window bounds over measured records, valid when total > 0.
 	minStart, maxDone float64
 	sumE2E            float64
+	// Spans of intended and actual starts, for the achieved-rate check.
+	pace paceSpan
 
 	input, output, estimated int
 	cached                   int
@@ -80,6 +82,7 @@ func (a *Aggregator) Add(r bench.Record) {
 	if done := r.TDoneMS(); a.total == 0 || done > a.maxDone {
 		a.maxDone = done
 	}
+	a.pace.add(r.TSchedMS, r.TStartMS)
 	a.total++
 	a.sumE2E += r.E2EMS
 	a.plots.add(&r)
@@ -177,6 +180,8 @@ func (a *Aggregator) Close() *Summary {
 	s.Engine, s.hiddenEvents = a.spec.close()
 	s.PromptLength = a.prompt.close()
 	s.Sessions = a.sessions.close()
+	pace := a.pace
+	s.pace = &pace
 
 	// Sorting the columns is most of Close over a million records; they
 	// are independent, so they sort side by side (newDistribution then
@@ -232,6 +237,10 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	}
 	s := a.Close()
 	s.Shards = shardsOf(ri)
+	s.Requests.SkippedLines = bench.SkippedLines(warns)
+	if riErr == nil {
+		s.SetValidity(ri.Load, ri.Health)
+	}
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {
 	case err == nil:

@@ -57,10 +57,48 @@ func TestSummarize(t *testing.T) {
 			if err := summarize(fixtureRecords()).WriteJSON(&want); err != nil {
 				t.Fatal(err)
 			}
-			if got.String() != want.String() {
-				t.Errorf("summary from file:\n%s\nwant:\n%s", got.String(), want.String())
+			wantJSON := want.String()
+			if tt.wantWarns > 0 {
+				wantJSON = strings.Replace(wantJSON, `"warmup_excluded"`, `"skipped_lines": 1,
+    "warmup_excluded"`, 1)
+			}
+			if got.String() != wantJSON {
+				t.Errorf("summary from file:\n%s\nwant:\n%s", got.String(), wantJSON)
 			}
 		})
+	}
+}
+
+// TestSummarizeSkipsCorruptLinesAnywhere: a corrupt line in the middle (a
+// write torn by a full disk, then more records) costs that line only.
+func TestSummarizeSkipsCorruptLinesAnywhere(t *testing.T) {
+	recs := fixtureRecords()
+	half := len(recs) / 2
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, bench.RecordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bench.NewJSONLWriter(f)
+	for i, r := range recs {
+		if i == half {
+			f.WriteString(`{"request_id":"torn","ok":tr` + "\n")
+		}
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	s, warns, err := Summarize(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || warns[0].Line != half+1 || !strings.Contains(warns[0].Msg, "skipped corrupt record") {
+		t.Fatalf("warnings %v, want one naming line %d", warns, half+1)
+	}
+	want := summarize(recs)
+	if s.Requests.Total != want.Requests.Total || s.Requests.OK != want.Requests.OK || s.Requests.SkippedLines != 1 {
+		t.Errorf("requests %+v, want %+v and one skipped line", s.Requests, want.Requests)
 	}
 }
 
@@ -71,9 +109,9 @@ func TestSummarizeErrors(t *testing.T) {
 		wantSub string
 	}{
 		{"missing file", func(*testing.T, string) {}, bench.RecordsFile},
-		{"bad line in the middle", func(t *testing.T, dir string) {
-			writeRecords(t, dir, nil, "{not json}\n"+`{"request_id":"a"}`+"\n")
-		}, "line 1"},
+		{"no line is a record", func(t *testing.T, dir string) {
+			writeRecords(t, dir, nil, "{not json}\n<html>\n")
+		}, "no line decodes as a record (2 skipped, first line 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

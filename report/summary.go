@@ -65,6 +65,13 @@ type Summary struct {
 	// ours, so summary.json of our own runs does not carry it.
 	Source *Provenance `json:"source,omitempty"`
 
+	// Validity says whether the client's own limits may have shaped these
+	// numbers (validity.go); nil for a Summary not made from a run's
+	// directory (imports, records in memory).
+	Validity *Validity `json:"validity,omitempty"`
+	// pace holds the spans of intended and actual starts (validity.go).
+	pace *paceSpan
+
 	// samples keeps the sorted samples and per-second buckets behind the
 	// distributions, for plots (CDFs, histograms, time series). It is nil
 	// for a Summary read back from summary.json: plots need the records.
@@ -76,6 +83,9 @@ type Requests struct {
 	Total  int `json:"total"`
 	OK     int `json:"ok"`
 	Failed int `json:"failed"`
+	// SkippedLines counts lines of requests.jsonl that did not decode and
+	// were left out (summarize only; a run counts what it wrote).
+	SkippedLines int `json:"skipped_lines,omitempty"`
 	// WarmupExcluded counts warm-up records, which count nowhere else.
 	WarmupExcluded int `json:"warmup_excluded"`
 	// Errors counts failed records by error class; always present, {} when

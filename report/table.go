@@ -68,6 +68,13 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		}
 		line("Shards", "%s", note)
 	}
+	if v := s.Validity; v != nil && !v.Valid {
+		checks := make([]string, len(v.Reasons))
+		for i, reason := range v.Reasons {
+			checks[i] = reason.Check
+		}
+		line("Validity", "NOT VALID: %s (validity in summary.json)", strings.Join(checks, ", "))
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

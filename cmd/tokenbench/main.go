@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // main is the only function that touches os: everything below gets its
@@ -22,6 +24,7 @@ func main() {
 		Getenv:    os.Getenv,
 		ErrIsTTY:  isatty.IsTerminal(os.Stderr.Fd()),
 		Interrupt: sigs,
+		FDLimit:   bench.RaiseFDLimit(),
 	}
 	os.Exit(Main(f, os.Args[1:]))
 }

@@ -6,11 +6,17 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
-// Exit codes, mapped in one place (Main).
+// Exit codes, mapped in one place (exitCode); README.md has their table.
+// ExitError covers a failed command, a run where every request failed and
+// a run where more than half of the measured requests failed.
 const (
 	ExitOK          = 0
 	ExitError       = 1
@@ -18,6 +24,7 @@ const (
 	ExitGateFailed  = 3   // tokenbench gate, run --gate: a rule or baseline failed
 	ExitCannotJudge = 4   // the run cannot be judged: invalid, no success, too few samples
 	ExitInterrupted = 130 // 128 + SIGINT, as shells report it
+	ExitTerminated  = 143 // 128 + SIGTERM
 )
 
 // Factory hands commands their IO streams, environment and signals, so that
@@ -27,6 +34,16 @@ type Factory struct {
 	Getenv    func(string) string
 	ErrIsTTY  bool
 	Interrupt <-chan os.Signal
+	// FDLimit is the process's file-descriptor limit after main raised the
+	// soft limit to the hard one; 0 when unknown (no check).
+	FDLimit uint64
+	// Health reads the process's CPU, scheduler and descriptor counters for
+	// the run's validity; nil reads the real ones (tests inject a loaded host).
+	Health bench.HealthSource
+
+	secrets secrets
+	// signal is the first interrupt received (SIGINT or SIGTERM).
+	signal atomic.Value
 }
 
 // usageError marks bad flags or arguments.
@@ -53,9 +70,12 @@ func exitCode(f *Factory, err error) int {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errInterrupted):
+		if s, _ := f.signal.Load().(os.Signal); s == syscall.SIGTERM {
+			return ExitTerminated
+		}
 		return ExitInterrupted
 	case errors.As(err, &ue):
-		fmt.Fprintln(f.Err, "tokenbench:", err)
+		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
 		return ExitUsage
 	case errors.As(err, &gf):
 		fmt.Fprintln(f.Err, "tokenbench:", err)
@@ -64,7 +84,7 @@ func exitCode(f *Factory, err error) int {
 		fmt.Fprintln(f.Err, "tokenbench:", err)
 		return ExitCannotJudge
 	default:
-		fmt.Fprintln(f.Err, "tokenbench:", err)
+		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
 		return ExitError
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +45,7 @@ type RunOptions struct {
 	Spec            workloads.Spec
 	RampUp          time.Duration
 	Calibrate       string
+	NoPreflight     bool
 	Logprobs        bool
 	SLO             string
 	slo             report.SLO
@@ -82,7 +85,12 @@ With no --url and no $OPENAI_BASE_URL, the built-in simulated engine starts on a
 A closed loop keeps --concurrency requests in flight; --rate R makes an open loop with
 --arrival constant|poisson|gamma, capped by --concurrency only when that flag is given.
 With neither --requests nor --duration the run lasts 20s. Ctrl-C stops new requests, gives
-those in flight --grace to finish, writes the summary and exits 130.`,
+those in flight --grace to finish, writes the summary and exits 130 (SIGTERM: 143).
+
+Every flag is checked before anything is sent or created (exit 2). One probe request first
+stops a run whose key, URL or model is wrong. summary.json's validity says whether the
+client's own limits (CPU, scheduler, open files, a late schedule) shaped the numbers; a
+warning line names each reason. A run where more than half of the requests failed exits 1.`,
 		Example: `  # 20-second run against the built-in engine
   tokenbench run
 
@@ -108,6 +116,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 			if o.APIKey == "" {
 				o.APIKey = f.Getenv("OPENAI_API_KEY")
 			}
+			o.registerSecrets(f)
 			if err := o.validate(); err != nil {
 				return usageError{err}
 			}
@@ -126,6 +135,9 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 				fmt.Fprintln(f.Err, "tokenbench: warning:", warning)
 			}
 			if err := o.Shard.resolve(f.Getenv, o, time.Now()); err != nil {
+				return usageError{err}
+			}
+			if err := o.checkFDLimit(f.FDLimit); err != nil {
 				return usageError{err}
 			}
 			ctx, stop := interruptContext(f)
@@ -172,6 +184,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.IntVar(&o.Spec.MaxTokens, "max-tokens", 0, "datasets: output cap for requests that give none")
 	fl.StringVar(&o.Spec.Tokenizer, "tokenizer", "", "synthetic: count prompt tokens with approx (default), cl100k, o200k or a tokenizer.json; prompts then come from a natural-text corpus")
 	fl.StringVar(&o.Calibrate, "calibrate", "auto", "generated prompts: resize them so the server's own count (POST /tokenize) hits the target: auto (when the server has /tokenize), fit (exact, asks per request), off")
+	fl.BoolVar(&o.NoPreflight, "no-preflight", false, "skip the one probe request sent before the load (it stops a run whose key, URL or model is wrong)")
 	fl.DurationVar(&o.RampUp, "ramp-up", 0, "grow the load linearly over this long: closed loop opens slots one by one, open loop ramps the rate")
 	fl.BoolVar(&o.Logprobs, "logprobs", false, "request logprobs, so each event lists its tokens (exact tokens per event)")
 	fl.StringVar(&o.SLO, "slo", "", "per-request SLOs for goodput, e.g. ttft=500ms,tpot=50ms (also itl, e2e)")
@@ -218,8 +231,24 @@ func (o *RunOptions) validate() error {
 	if err := o.Gate.check(o.Sweep != "" || o.Search); err != nil {
 		return err
 	}
+	if err := o.validateNumbers(); err != nil {
+		return err
+	}
 	if _, err := parseHeaders(o.Headers); err != nil {
 		return err
+	}
+	for _, u := range []struct{ flag, v string }{{"--url", o.URL}, {"--metrics-url", o.MetricsURL}} {
+		if u.v == "" {
+			continue
+		}
+		if err := validateURL(u.flag, u.v); err != nil {
+			return err
+		}
+	}
+	if o.Out != "" {
+		if _, err := os.Stat(filepath.Join(o.Out, bench.RunFile)); err == nil {
+			return fmt.Errorf("%s already holds a run; choose another --out", o.Out)
+		}
 	}
 	slo, err := report.ParseSLO(o.SLO)
 	if err != nil {
@@ -260,16 +289,39 @@ func (o *RunOptions) validate() error {
 	return nil
 }
 
+// parseHeaders parses --header values. Errors name the header, never its
+// value (it may be a credential).
 func parseHeaders(hs []string) (http.Header, error) {
 	h := http.Header{}
-	for _, s := range hs {
+	for i, s := range hs {
 		k, v, ok := strings.Cut(s, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--header %q: want 'Name: value'", s)
+		crlf := strings.ContainsAny(v, "\r\n\x00")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--header number %d: want 'Name: value'", i+1)
 		}
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("--header %q: the name may hold only letters, digits and !#$%%&'*+-.^_`|~", k)
+		}
+		if crlf {
+			return nil, fmt.Errorf("--header %q: the value holds a CR, LF or NUL", k)
+		}
+		h.Add(k, v)
 	}
 	return h, nil
+}
+
+// validHeaderName reports whether k is an RFC 9110 token.
+func validHeaderName(k string) bool {
+	for _, c := range []byte(k) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return k != ""
 }
 
 func (o *RunOptions) extraBody() (map[string]any, error) {

@@ -41,7 +41,7 @@ type runEnv struct {
 func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 	env := &runEnv{f: f, say: func(format string, a ...any) {
 		if !o.Quiet {
-			fmt.Fprintf(f.Err, format+"\n", a...)
+			fmt.Fprintln(f.Err, f.redact(fmt.Sprintf(format, a...)))
 		}
 	}}
 	stop, err := env.prepare(ctx, o)
@@ -100,6 +100,11 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		}
 		e.target.Model = m
 	}
+	if !e.builtin && !o.NoPreflight {
+		if err := e.preflight(ctx); err != nil {
+			return stop, err
+		}
+	}
 	if !e.builtin && o.Synthetic.ForceLength {
 		// One short request finds the length-forcing fields the server
 		// refuses (OpenAI's API, strict servers), before they fail a run.
@@ -156,7 +161,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, e.target.BaseURL, e.target.Model, dir)
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, bench.RedactURL(e.target.BaseURL), e.target.Model, dir)
 
 	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
 	if err != nil {
@@ -164,7 +169,9 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	}
 	agg := report.NewAggregator()
 	agg.SetSLO(o.slo)
-	sinks := multiSink{bench.NewJSONLWriter(recFile), agg}
+	recWriter := bench.NewJSONLWriter(recFile)
+	monitor := bench.StartHealth(e.f.Health, e.f.FDLimit)
+	sinks := multiSink{recWriter, agg, monitor}
 	var live *report.Live
 	if e.f.ErrIsTTY && !o.Quiet {
 		live = report.NewLive(time.Now())
@@ -180,6 +187,17 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
 	}
 	stopProgress()
+	health := monitor.Stop()
+	if e.builtin {
+		health.EngineTimeScale = o.Sim.TimeScale
+	}
+	info.Health = &health
+	if err := bench.WriteRunInfo(dir, info); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if lost := recWriter.Lost(); lost > 0 {
+		e.say("tokenbench: %d requests finished after the records file failed and are not recorded; the summary counts the %d on disk", lost, recWriter.Written())
+	}
 
 	sum := agg.Close()
 	if scraper != nil {
@@ -209,9 +227,11 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteWorkloadInfo(dir, wi); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
+	sum.SetValidity(info.Load, info.Health)
 	if err := writeSummary(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}
+	e.warnValidity(sum, dir)
 	return sum, outcome, runErr
 }
 
@@ -231,6 +251,11 @@ func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error
 	if sum.Requests.Total > 0 && sum.Requests.OK == 0 && !outcome.Interrupted {
 		// Nothing was measured: say so in the exit status too (scripts, CI).
 		return fmt.Errorf("every request failed (%s); results in %s", errorCounts(sum.Requests.Errors), dir)
+	}
+	if sum.Requests.Failed*2 > sum.Requests.Total && !outcome.Interrupted {
+		// The numbers describe a failing server, not a serving one (it
+		// died mid-run, or refused most of the load): a script must see it.
+		return fmt.Errorf("%d of %d requests failed, more than half (%s); results in %s", sum.Requests.Failed, sum.Requests.Total, errorCounts(sum.Requests.Errors), dir)
 	}
 	if outcome.Interrupted {
 		e.say("tokenbench: interrupted; %d requests recorded in %s", sum.Requests.Total+sum.Requests.WarmupExcluded, dir)
@@ -292,10 +317,14 @@ func discoverModel(ctx context.Context, t bench.Target) (string, error) {
 	defer cancel()
 	list, err := openai.NewClientWithConfig(cfg).ListModels(ctx)
 	if err != nil {
-		return "", fmt.Errorf("no --model given and GET %s/models failed: %w", t.BaseURL, err)
+		err = fmt.Errorf("no --model given and GET %s/models failed: %w", bench.RedactURL(t.BaseURL), err)
+		if hint := modelsHint(t, err); hint != "" {
+			return "", usageError{fmt.Errorf("%w\n  hint: %s", err, hint)}
+		}
+		return "", err
 	}
 	if len(list.Models) == 0 {
-		return "", fmt.Errorf("no --model given and %s/models lists none", t.BaseURL)
+		return "", fmt.Errorf("no --model given and %s/models lists none", bench.RedactURL(t.BaseURL))
 	}
 	return list.Models[0].ID, nil
 }
@@ -308,6 +337,9 @@ func createResultsDir(dir string) (*os.File, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, bench.RunFile)); err == nil {
 		return nil, usageError{fmt.Errorf("%s already holds a run; choose another --out", dir)}
+	}
+	if _, err := bench.RemoveStaleTemp(dir); err != nil {
+		return nil, err
 	}
 	return os.OpenFile(filepath.Join(dir, bench.RecordsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
@@ -327,12 +359,20 @@ func printSummary(w io.Writer, format string, sum *report.Summary) error {
 	return sum.WriteTable(w)
 }
 
-// multiSink hands each record to every sink; the first error wins.
+// multiSink hands each record to every sink. The first sink is the record
+// of truth (requests.jsonl): a record it refuses goes to no other sink, so
+// the summary counts exactly what is on disk. Otherwise the first error wins.
 type multiSink []bench.Sink
 
 func (m multiSink) Write(r bench.Record) error {
+	if len(m) == 0 {
+		return nil
+	}
+	if err := m[0].Write(r); err != nil {
+		return err
+	}
 	var first error
-	for _, s := range m {
+	for _, s := range m[1:] {
 		if err := s.Write(r); err != nil && first == nil {
 			first = err
 		}
@@ -363,4 +403,15 @@ func startProgress(w io.Writer, live *report.Live) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// warnValidity prints a warning line per reason the run is not valid.
+func (e *runEnv) warnValidity(sum *report.Summary, dir string) {
+	if sum.Validity == nil || sum.Validity.Valid {
+		return
+	}
+	e.say("tokenbench: WARNING: these numbers may be shaped by the client, not the server (validity.valid false in %s):", filepath.Join(dir, "summary.json"))
+	for _, r := range sum.Validity.Reasons {
+		e.say("tokenbench:   %s: %s", r.Check, r.Message)
+	}
 }

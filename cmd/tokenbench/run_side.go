@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -40,7 +41,7 @@ func (e *runEnv) calibration(ctx context.Context, o *RunOptions) *bench.Calibrat
 	if err != nil {
 		return nil // Open has already refused a bad tokenizer
 	}
-	cal, err := bench.Calibrate(ctx, e.target, tok, nil, bench.WithHTTPClient(&http.Client{Transport: headerTransport{e.target}}))
+	cal, err := bench.Calibrate(ctx, e.target, tok, nil, bench.WithHTTPClient(&http.Client{Transport: headerTransport{t: e.target}}))
 	if err != nil {
 		cal.Available, cal.Reason = false, err.Error()
 	}
@@ -49,6 +50,9 @@ func (e *runEnv) calibration(ctx context.Context, o *RunOptions) *bench.Calibrat
 	} else {
 		e.say("tokenbench: prompts not calibrated (%s); the summary reports target against actual prompt tokens", cal.Reason)
 	}
+	// run.json and the terminal show neither the URL's userinfo nor an
+	// echoed secret.
+	cal.Endpoint, cal.Reason = bench.RedactURL(cal.Endpoint), e.f.redact(cal.Reason)
 	e.cal = &cal
 	return e.cal
 }
@@ -92,7 +96,13 @@ func (e *runEnv) startScraper(ctx context.Context, o *RunOptions, dir string, ep
 	if err != nil {
 		return nil, nil, err
 	}
-	s := scrape.New(url, o.MetricsInterval, f, scrape.WithEpoch(epoch), scrape.WithHTTPClient(&http.Client{Transport: headerTransport{e.target}}))
+	// Userinfo goes as basic auth, not in the URL metrics.jsonl may name.
+	ht := headerTransport{t: e.target}
+	if u, err := neturl.Parse(url); err == nil && u.User != nil {
+		ht.user, u.User = u.User, nil
+		url = u.String()
+	}
+	s := scrape.New(url, o.MetricsInterval, f, scrape.WithEpoch(epoch), scrape.WithHTTPClient(&http.Client{Transport: ht}))
 	if err := s.Start(ctx); err != nil {
 		f.Close()
 		return nil, nil, err

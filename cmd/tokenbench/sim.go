@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/sim"
 )
 
 // SimOptions are the flags of `tokenbench sim`.
 type SimOptions struct {
-	Addr   string
-	Config sim.Config
-	flags  *simFlags
+	Addr    string
+	URLFile string
+	Config  sim.Config
+	flags   *simFlags
 }
 
 // NewCmdSim builds `tokenbench sim`; runF replaces the action in tests.
@@ -34,7 +37,10 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
   tokenbench run --url http://127.0.0.1:8000/v1 --requests 100
 
   # a 70B model on two B200s in fp4, ten times faster than real time, behind a key
-  tokenbench sim --model llama-3.3-70b --gpu B200 --tp 2 --precision fp4 --speedup 10 --api-key secret`,
+  tokenbench sim --model llama-3.3-70b --gpu B200 --tp 2 --precision fp4 --speedup 10 --api-key secret
+
+  # any free port; the URL is written to sim.url
+  tokenbench sim --addr 127.0.0.1:0 --url-file sim.url`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			warning, err := o.flags.check(cmd.Flags(), "")
@@ -54,13 +60,21 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 				return err
 			}
 			d, _ := o.Config.Resolve()
+			if o.URLFile != "" {
+				// Written once listening, atomically: a script that waits
+				// for the file reads a URL that answers.
+				if err := bench.WriteFileAtomic(o.URLFile, []byte(url+"\n")); err != nil {
+					return errors.Join(fmt.Errorf("--url-file: %w", err), stopSim())
+				}
+			}
 			fmt.Fprintf(f.Err, "tokenbench sim: serving %s at %s (Ctrl-C stops)\n", d.String(), url)
 			<-ctx.Done()
 			return stopSim()
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address (port 0: any free port; see --url-file)")
+	fl.StringVar(&o.URLFile, "url-file", "", "write the base URL served (http://host:port/v1) to this file once listening")
 	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
 	o.flags = addSimFlags(fl, &o.Config)
 	return cmd

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/report"
 )
 
@@ -22,7 +23,9 @@ func NewCmdSummarize(f *Factory, runF func(*SummarizeOptions) error) *cobra.Comm
 		Use:   "summarize DIR",
 		Short: "Rebuild summary.json of a results directory from its requests.jsonl",
 		Long: `Rebuild summary.json from the per-request records alone, for example after a crash
-left a run without one. A torn last line is skipped with a warning.`,
+left a run without one. A line that does not decode (a write torn by a crash or a full disk),
+anywhere in the file, is skipped and counted, with a warning naming it; *.tmp files left by an
+interrupted write are removed.`,
 		Example: `  tokenbench summarize results/20261126T210455Z
   tokenbench summarize results/vllm-c32 --output json`,
 		Args: cobra.ExactArgs(1),
@@ -34,12 +37,22 @@ left a run without one. A torn last line is skipped with a warning.`,
 			if runF != nil {
 				return runF(o)
 			}
+			removed, err := bench.RemoveStaleTemp(o.Dir)
+			for _, n := range removed {
+				fmt.Fprintf(f.Err, "tokenbench: removed %s/%s, left by an interrupted write\n", o.Dir, n)
+			}
+			if err != nil {
+				return err
+			}
 			sum, warns, err := report.Summarize(o.Dir)
 			for _, w := range warns {
 				fmt.Fprintf(f.Err, "tokenbench: %s/requests.jsonl %s\n", o.Dir, w)
 			}
 			if err != nil {
 				return err
+			}
+			if n := sum.Requests.SkippedLines; n > 0 {
+				fmt.Fprintf(f.Err, "tokenbench: %d unreadable lines of %s/requests.jsonl skipped; the summary counts the %d records read\n", n, o.Dir, sum.Requests.Total+sum.Requests.WarmupExcluded)
 			}
 			if err := writeSummary(o.Dir, sum); err != nil {
 				return err

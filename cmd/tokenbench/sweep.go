@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -54,7 +55,8 @@ func parseSweep(s string) (param string, values []float64, err error) {
 	}
 	for _, v := range strings.Split(list, ",") {
 		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || !(x > 0) || (param == "concurrency" && x != float64(int(x))) {
+		if err != nil || !(x > 0) || math.IsInf(x, 0) || (param == "concurrency" && (x != float64(int(x)) || x > 1e6)) ||
+			(param == "rate" && (x < MinRate || x > MaxRate)) {
 			return "", nil, fmt.Errorf("--sweep %s: %q is not a positive %s", param, v, map[string]string{"concurrency": "whole number", "rate": "number"}[param])
 		}
 		values = append(values, x)

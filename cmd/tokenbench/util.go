@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/tokenbench/tokenbench/bench"
 )
@@ -33,8 +34,11 @@ func interruptContext(f *Factory) (context.Context, func()) {
 		n := 0
 		for {
 			select {
-			case <-f.Interrupt:
+			case s := <-f.Interrupt:
 				n++
+				if n == 1 && s != nil {
+					f.signal.Store(s)
+				}
 				if n == 1 {
 					cancel()
 				} else {
@@ -59,10 +63,18 @@ func abortChan(ctx context.Context) <-chan struct{} {
 
 // headerTransport adds the target's auth and headers to requests other than
 // the benchmark's own (engine metrics), over tokenbench's HTTP transport.
-type headerTransport struct{ t bench.Target }
+type headerTransport struct {
+	t bench.Target
+	// user, when set, is sent as basic auth (the userinfo taken out of a URL).
+	user *url.Userinfo
+}
 
 func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
+	if h.user != nil {
+		pw, _ := h.user.Password()
+		r.SetBasicAuth(h.user.Username(), pw)
+	}
 	if h.t.APIKey != "" {
 		r.Header.Set("Authorization", "Bearer "+h.t.APIKey)
 	}

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package bench
+
+import "time"
+
+// RaiseFDLimit is a no-op where there is no RLIMIT_NOFILE; it returns 0
+// (unknown).
+func RaiseFDLimit() uint64 { return 0 }
+
+func openFDs() int { return -1 }
+
+func processCPU() time.Duration { return -1 }

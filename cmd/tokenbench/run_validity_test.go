@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/report"
+)
+
+// fakeHost is a HealthSource for a host tokenbench cannot trust (busy:
+// every core used, the scheduler 50 ms late) or an idle one.
+type fakeHost struct {
+	mu   sync.Mutex
+	n    int
+	busy bool
+}
+
+func (h *fakeHost) Sample() bench.HealthSample {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n++
+	at := time.Unix(1000, 0).Add(time.Duration(h.n) * time.Second)
+	cpu := time.Duration(h.n) * 10 * time.Millisecond
+	lat := []uint64{uint64(h.n) * 1000, 0, 0}
+	if h.busy {
+		cpu = time.Duration(h.n) * time.Duration(runtime.GOMAXPROCS(0)) * time.Second
+		lat = []uint64{0, 0, uint64(h.n) * 1000}
+	}
+	return bench.HealthSample{At: at, CPU: cpu, OpenFDs: 20,
+		SchedLatency: &metrics.Float64Histogram{Counts: lat, Buckets: []float64{0, 0.0001, 0.01, 0.05}}}
+}
+
+// TestRunValidityFromItsOwnHealth: a run on an overloaded host (injected
+// readings) is marked invalid with its reasons and warns on the terminal;
+// on an idle host it is valid; summarize agrees with the run either way.
+func TestRunValidityFromItsOwnHealth(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		busy bool
+		want []string
+	}{
+		{"idle host", false, nil},
+		{"overloaded host", true, []string{"cpu_saturated", "scheduler_latency"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			f, out, errb, _ := testFactory(nil)
+			f.Health = &fakeHost{busy: tt.busy}
+			code := Main(f, []string{"run", "--requests", "12", "--concurrency", "4", "--input-tokens", "32", "--output-tokens", "4",
+				"--no-metrics", "--out", dir, "--output", "json"})
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			var sum report.Summary
+			if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Validity == nil {
+				t.Fatalf("summary %s: %v", out, err)
+			}
+			var got []string
+			for _, r := range sum.Validity.Reasons {
+				got = append(got, r.Check)
+			}
+			if sum.Validity.Valid != (tt.want == nil) || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("validity %+v, want reasons %v", sum.Validity, tt.want)
+			}
+			warned := strings.Contains(errb.String(), "WARNING: these numbers may be shaped by the client")
+			if warned != tt.busy {
+				t.Errorf("warning shown %v, want %v: %s", warned, tt.busy, errb.String())
+			}
+			ri, err := bench.ReadRunInfo(dir)
+			if err != nil || ri.Health == nil || ri.Health.EngineTimeScale != 1 {
+				t.Fatalf("run.json health %+v err %v", ri.Health, err)
+			}
+			os.Remove(filepath.Join(dir, "summary.json"))
+			f2, out2, errb2, _ := testFactory(nil)
+			if code := Main(f2, []string{"summarize", dir, "--output", "json"}); code != 0 {
+				t.Fatalf("summarize exit %d: %s", code, errb2.String())
+			}
+			if !bytes.Equal(out2.Bytes(), out.Bytes()) {
+				t.Errorf("summarize gave\n%s\nrun printed\n%s", out2, out)
+			}
+		})
+	}
+}
