@@ -61,7 +61,9 @@ func (s *VirtualScraper) Stop() error {
 }
 
 // Samples returns the samples taken.
-func (s *VirtualScraper) Samples() []metricscrape.Sample { return append([]metricscrape.Sample(nil), s.samples...) }
+func (s *VirtualScraper) Samples() []metricscrape.Sample {
+	return append([]metricscrape.Sample(nil), s.samples...)
+}
 
 func (s *VirtualScraper) record(phase string) {
 	smp := metricscrape.Sample{TMS: bench0(s.v.clock.Now()), Phase: phase}
