@@ -66,7 +66,27 @@ func (v *VirtualEngine) Start(t bench.Target, req workloads.Request, sched time.
 		v.clock.At(now, func() { q.done(q.rec, workloads.Reply{}) })
 		return
 	}
+	if t.Timeout > 0 {
+		v.clock.At(now+t.Timeout, func() { v.expire(q) })
+	}
 	v.kick()
+}
+
+// expire fails a request still in the engine when its client's timeout
+// passes, as bench.Client does, and removes its sequence.
+func (v *VirtualEngine) expire(q *vreq) {
+	if q.ended {
+		return
+	}
+	for id, r := range v.reqs { // one lookup per timeout, rarer than steps
+		if r == q {
+			delete(v.reqs, id)
+			v.e.sched.cancel(id)
+			break
+		}
+	}
+	q.timeout(v.clock.Now())
+	q.done(q.rec, workloads.Reply{})
 }
 
 // admit answers the request as the HTTP handler does and queues its
@@ -192,6 +212,7 @@ func (v *VirtualEngine) endStep(st *step) {
 		}
 		q.emit(v.clock.Now(), em)
 		if em.done {
+			q.ended = true
 			delete(v.reqs, em.id)
 			q.done(q.rec, q.reply())
 		}

@@ -25,6 +25,7 @@ type vreq struct {
 	events   int  // token-bearing events
 	inexact  bool // an event listed no logprobs
 	logprobs bool
+	ended    bool // finished or timed out
 	done     func(bench.Record, workloads.Reply)
 }
 
@@ -105,6 +106,19 @@ func (q *vreq) fail(err error) {
 	}
 	if len(r.Error) > 500 {
 		r.Error = r.Error[:500] + "..."
+	}
+}
+
+// timeout fails a request whose client gave up at now.
+func (q *vreq) timeout(now time.Duration) {
+	q.ended = true
+	r := &q.rec
+	r.E2EMS, r.Status = bench.Ms(now-q.start), 200
+	r.OK, r.ErrorClass, r.Error = false, bench.ErrTimeout, "context deadline exceeded (--timeout)"
+	r.TokensSource = bench.TokensFromEstimate
+	r.OutputTokens = q.events
+	if r.EventsMS == nil {
+		r.EventsMS = []float64{}
 	}
 }
 

@@ -34,6 +34,9 @@ type runEnv struct {
 	cal     *bench.Calibration
 	// adaptations explain changes AdaptTarget made to the target.
 	adaptations []string
+	// virtual is the built-in engine's configuration under --clock
+	// virtual (run_virtual.go); nil on the real clock.
+	virtual *sim.Config
 	say         func(format string, a ...any)
 }
 
@@ -79,6 +82,9 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 	e.target = bench.Target{BaseURL: o.URL, Model: o.Model, API: o.API, APIKey: o.APIKey,
 		Headers: headers, Timeout: o.Timeout, Extra: extra, Logprobs: o.Logprobs}
 	stop = func() {}
+	if o.Clock == bench.ClockVirtual {
+		return stop, e.prepareVirtual(o)
+	}
 	if e.target.BaseURL == "" {
 		cfg := o.simConfig()
 		d, err := cfg.Resolve()
@@ -149,15 +155,27 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	load.Epoch = time.Now()
 	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
 		StartTime: load.Epoch.UTC(), Name: o.Name, Target: e.publicTarget(), Load: loadInfo,
-		Workload: workload, Engine: e.engine, SLO: o.slo.String()}
+		Workload: workload, Engine: e.engine, SLO: o.slo.String(), Clock: bench.ClockReal}
+	if e.virtual != nil {
+		info.Clock = bench.ClockVirtual
+	}
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, e.target.BaseURL, e.target.Model, dir)
+	against := e.target.BaseURL
+	if e.virtual != nil {
+		against = "the built-in engine on a virtual clock"
+	}
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, against, e.target.Model, dir)
 
-	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
-	if err != nil {
-		return nil, bench.Outcome{}, err
+	var (
+		scraper      *scrape.Scraper
+		closeScraper func()
+	)
+	if e.virtual == nil {
+		if scraper, closeScraper, err = e.startScraper(ctx, o, dir, load.Epoch); err != nil {
+			return nil, bench.Outcome{}, err
+		}
 	}
 	agg := report.NewAggregator()
 	agg.SetSLO(o.slo)
@@ -168,10 +186,22 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		sinks = append(sinks, live)
 	}
 	stopProgress := startProgress(e.f.Err, live)
-	outcome, runErr := bench.Run(ctx, load, src, e.client, sinks)
+	var (
+		outcome bench.Outcome
+		runErr  error
+		virtual *scrape.EngineSummary
+	)
+	if e.virtual != nil {
+		outcome, virtual, runErr = e.runVirtual(ctx, o, load, src, sinks, dir)
+	} else {
+		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
+	}
 	stopProgress()
 
 	sum := agg.Close()
+	if virtual != nil && virtual.Name != "" {
+		sum.SetEngineMetrics(*virtual)
+	}
 	if scraper != nil {
 		scrapeErr := scraper.Stop()
 		closeScraper()
