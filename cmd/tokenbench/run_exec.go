@@ -37,7 +37,7 @@ type runEnv struct {
 	// virtual is the built-in engine's configuration under --clock
 	// virtual (run_virtual.go); nil on the real clock.
 	virtual *sim.Config
-	say         func(format string, a ...any)
+	say     func(format string, a ...any)
 }
 
 // runRun executes `tokenbench run`: one run, a sweep or a goodput search.
