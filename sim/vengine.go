@@ -50,7 +50,7 @@ func (v *VirtualEngine) Deployment() Deployment { return v.e.dep }
 func (v *VirtualEngine) Model() string { return v.e.served }
 
 // Idle reports whether the engine has no sequence waiting or running.
-func (v *VirtualEngine) Idle() bool { return !v.busy && v.e.sched.idle() }
+func (v *VirtualEngine) Idle() bool { return v.e.sched.idle() }
 
 // Start sends req as a client for t would (the same body), at the clock's
 // now, with intended start sched, and calls done with its Record and Reply
