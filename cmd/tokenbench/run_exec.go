@@ -37,7 +37,10 @@ type runEnv struct {
 	// virtual is the built-in engine's configuration under --clock
 	// virtual (run_virtual.go); nil on the real clock.
 	virtual *sim.Config
-	say     func(format string, a ...any)
+	// simEngine is the in-process engine on the real clock, for its
+	// lateness (run_virtual.go: builtinLateness).
+	simEngine *sim.Engine
+	say       func(format string, a ...any)
 }
 
 // runRun executes `tokenbench run`: one run, a sweep or a goodput search.
@@ -91,7 +94,8 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		if err != nil {
 			return stop, usageError{fmt.Errorf("built-in engine: %w", err)}
 		}
-		url, stopSim, err := sim.Start(context.Background(), "127.0.0.1:0", cfg)
+		eng, url, stopSim, err := sim.StartEngine(context.Background(), "127.0.0.1:0", cfg)
+		e.simEngine = eng
 		if err != nil {
 			return stop, fmt.Errorf("start the built-in engine: %w", err)
 		}
@@ -245,6 +249,7 @@ func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error
 			}
 		}
 	}
+	e.warnLate()
 	if runErr != nil {
 		return runErr
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/bench/scrape"
@@ -63,4 +64,28 @@ func (e *runEnv) runVirtual(ctx context.Context, o *RunOptions, load bench.Load,
 	runErr = errors.Join(runErr, scraper.Stop())
 	es := scrape.Summarize(scraper.Samples())
 	return outcome, &es, runErr
+}
+
+// builtinLateness is the in-process engine's lateness on the real clock so
+// far (false without one: another server, or the virtual clock), for the
+// run's validity.
+func (e *runEnv) builtinLateness() (sim.Lateness, bool) {
+	if e.simEngine == nil {
+		return sim.Lateness{}, false
+	}
+	return e.simEngine.Lateness(), true
+}
+
+// lateShare is the share of the in-process engine's steps late beyond
+// sim.LatenessBound above which its timings are not the model's.
+const lateShare = 0.01
+
+// warnLate says when the in-process engine did not keep its schedule.
+func (e *runEnv) warnLate() {
+	l, ok := e.builtinLateness()
+	if !ok || l.Steps == 0 || float64(l.Late) <= lateShare*float64(l.Steps) {
+		return
+	}
+	e.say("tokenbench: the built-in engine fell behind its schedule: %d of %d steps later than %v (p99 %v, max %v); the host did not keep up, so timings are not the model's (try --clock virtual)",
+		l.Late, l.Steps, l.Bound, l.P99.Round(time.Microsecond), l.Max.Round(time.Microsecond))
 }
