@@ -64,4 +64,3 @@ func TestEngineLateness(t *testing.T) {
 		t.Errorf("/metrics counts %v late steps, Lateness %d", got, s.Steps)
 	}
 }
-
