@@ -1,6 +1,11 @@
 package sim
 
 import (
+	"bufio"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +67,53 @@ func TestEngineLateness(t *testing.T) {
 	m := scrape(t, srv.URL, e.served)
 	if got := m["tokenbench:engine_lateness_seconds_count"]; got != float64(s.Steps) {
 		t.Errorf("/metrics counts %v late steps, Lateness %d", got, s.Steps)
+	}
+}
+
+// TestEngineCatchesUp: a driver stalled mid-stream (its lock held) is late
+// once, then catches up: the engine's own clock, and so the timings it
+// reports, keep the modelled schedule instead of stretching by the stall.
+func TestEngineCatchesUp(t *testing.T) {
+	const body = `{"prompt": "catch up", "max_tokens": 1500, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true}}`
+	predicted := func(stall time.Duration) (float64, bool) {
+		e, srv := newServer(t, fastConfig())
+		resp, err := http.Post(srv.URL+"/v1/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		stalled := stall == 0
+		var ms float64
+		for sc.Scan() {
+			line := sc.Text()
+			if !stalled && strings.HasPrefix(line, "data: {") {
+				e.mu.Lock()
+				running := len(e.sched.running) > 0
+				time.Sleep(stall) // the driver cannot commit meanwhile
+				e.mu.Unlock()
+				if !running {
+					return 0, false
+				}
+				stalled = true
+			}
+			if i := strings.Index(line, `"predicted_ms":`); i >= 0 {
+				fmt.Sscanf(line[i+len(`"predicted_ms":`):], "%g", &ms)
+			}
+		}
+		if stall > 0 && e.Lateness().Max < stall/2 {
+			t.Errorf("lateness %+v after a stall of %v", e.Lateness(), stall)
+		}
+		return ms, true
+	}
+	base, _ := predicted(0)
+	got, ok := predicted(200 * time.Millisecond)
+	if !ok {
+		t.Skip("the host was too slow to stall the engine mid-stream")
+	}
+	t.Logf("predicted_ms %.3f without a stall, %.3f with one of 200 ms", base, got)
+	if base <= 0 || math.Abs(got-base) > 0.01 {
+		t.Errorf("predicted_ms %.3f with a stall, %.3f without: the engine's schedule stretched", got, base)
 	}
 }
