@@ -39,7 +39,18 @@ type RunInfo struct {
 	// ends (run.json is rewritten then); absent while it runs or after a
 	// crash.
 	Health *Health `json:"health,omitempty"`
+	// Clock is ClockReal when requests went over HTTP in real time, or
+	// ClockVirtual when the workload ran against the built-in engine as a
+	// discrete-event simulation (every t_*_ms and *_ms is then simulated
+	// time). Empty in files written before it existed: real.
+	Clock string `json:"clock,omitempty"`
 }
+
+// Clocks a run can be timed on (RunInfo.Clock).
+const (
+	ClockReal    = "real"
+	ClockVirtual = "virtual"
+)
 
 // WorkloadFile is the name of the file a run writes at its end with what
 // the workload learnt while it was read.

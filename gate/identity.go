@@ -53,8 +53,9 @@ func ReadIdentity(dir string) (Identity, error) {
 // ScenarioKey identifies what a run ran: the load, the workload's spec,
 // the model, the API and extra body, the SLOs, and the endpoint (its URL,
 // or the built-in engine's configuration; the built-in engine's port is
-// left out). Runs with equal keys are comparable; the name, host, start
-// time and tool version are not part of it.
+// left out), and the clock when it was virtual. Runs with equal keys are
+// comparable; the name, host, start time, tool version and seeds are not
+// part of it.
 func ScenarioKey(info bench.RunInfo) string {
 	w, _ := info.Workload.(map[string]any)
 	id := map[string]any{
@@ -70,9 +71,37 @@ func ScenarioKey(info bench.RunInfo) string {
 	} else {
 		id["url"] = redact(info.Target.URL)
 	}
-	b, _ := json.Marshal(id) // maps marshal with sorted keys
+	if info.Clock == bench.ClockVirtual {
+		id["clock"] = info.Clock // simulated and measured times do not compare
+	}
+	b, _ := json.Marshal(id)
+	var generic any
+	if json.Unmarshal(b, &generic) == nil {
+		dropSeeds(generic)
+		b, _ = json.Marshal(generic) // maps marshal with sorted keys
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// dropSeeds removes every seed from a decoded JSON value: runs of one
+// scenario with other seeds are other samples of it (other prompts, other
+// arrival draws), as two runs of one seed on a real engine are.
+func dropSeeds(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if k == "seed" || k == "Seed" {
+				delete(t, k)
+				continue
+			}
+			dropSeeds(x)
+		}
+	case []any:
+		for _, x := range t {
+			dropSeeds(x)
+		}
+	}
 }
 
 func redact(raw string) string {

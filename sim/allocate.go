@@ -94,8 +94,10 @@ func (s *scheduler) admit(st *step, seq *sequence, budget *int) bool {
 	s.prefixHits += uint64(computed)
 	if seq.cached < 0 { // first admission
 		seq.cached = min(computed, seq.prompt)
-		seq.promptStart = st.start
-		s.lat.queue.Observe((st.start - seq.arrival).Seconds())
+		// A real-time step that catches up may start, on the schedule,
+		// before a sequence that joins it arrived.
+		seq.promptStart = max(st.start, seq.arrival)
+		s.lat.queue.Observe((seq.promptStart - seq.arrival).Seconds())
 	}
 	*budget -= n
 	st.work = append(st.work, work{seq: seq, n: n, ctx: computed})

@@ -58,7 +58,7 @@ func (s *scheduler) commit(st *step) {
 		if seq.generated == 0 {
 			s.promptTokens += uint64(seq.prompt)
 			seq.firstToken = end
-			s.lat.ttft.Observe((end - seq.arrival).Seconds())
+			s.lat.ttft.Observe(max(end-seq.arrival, 0).Seconds())
 		} else {
 			s.lat.itl.Observe((end - seq.lastToken).Seconds())
 		}
@@ -69,7 +69,7 @@ func (s *scheduler) commit(st *step) {
 		em := emit{id: seq.id, n: seq.generated}
 		if seq.generated >= seq.output {
 			em.done, em.result = true, seq.result()
-			s.lat.e2e.Observe((end - seq.arrival).Seconds())
+			s.lat.e2e.Observe(max(end-seq.arrival, 0).Seconds())
 			s.finish(seq, seq.reason)
 			finished = true
 		}

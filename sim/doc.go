@@ -158,9 +158,33 @@
 // A stream sends one event per step with all its tokens, as vLLM does.
 //
 // A real-time driver goroutine plans a step, sleeps until its absolute
-// deadline (so steps chain without drift), then hands each sequence's new
-// tokens to its handler without ever blocking on a slow client. TimeScale
-// multiplies every step's duration, to run faster than the GPU.
+// deadline (the previous deadline plus the step's duration, so steps chain
+// without drift and a late wake-up is caught up by the steps after it
+// instead of stretching the run), then hands each sequence's new tokens to
+// its handler without ever blocking on a slow client. How late each step's
+// tokens were handed out is its lateness (Engine.Lateness, and
+// tokenbench:engine_lateness_seconds in /metrics): a run's validity depends
+// on the host keeping up. TimeScale multiplies every step's duration, to
+// run faster than the GPU.
+//
+// # Virtual clock
+//
+// A VirtualEngine runs the same request handling, answers, scheduler and
+// step model on a VirtualClock, a discrete-event clock with no sleeping:
+// a step planned at time t ends at t plus its modelled duration, and its
+// tokens reach their requests then. RunVirtual drives a workload through
+// it with bench.Run's semantics (warm-up, closed loop with ramp-up, open
+// loop, timed trace items, sessions with think times, the request and
+// duration stops) and writes the records bench.Client would write over
+// HTTP: one event per step, usage, cached tokens, timings. Events at one
+// time run in the order they were scheduled; a step's tokens are handed
+// out after the next step is planned, so a request sent in reply joins the
+// step after, as over HTTP. A run is deterministic for a seed. Prompts are
+// tokenized from the workload's texts without rendering them to JSON (the
+// answer is seeded by the request's other fields and its tokens), so an
+// hour of Mooncake trace replays in seconds. Several engines may share one
+// clock (VirtualTarget is what a router over them would implement).
+// Faults are transport failures and are not simulated there.
 //
 // # Responses and metrics
 //
@@ -179,7 +203,8 @@
 // decoding), and the histograms time_to_first_token_seconds,
 // inter_token_latency_seconds (one sample per emitting step),
 // e2e_request_latency_seconds and request_queue_time_seconds, all labelled
-// model_name and timed on the engine's clock.
+// model_name and timed on the engine's clock, and the engine's own
+// tokenbench:engine_lateness_seconds.
 //
 // Faults: each generation request draws at most one fault, seeded by Seed and
 // its arrival number: reset (the TCP connection closed with RST mid-stream),

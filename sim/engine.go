@@ -10,11 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// maxLag is how far the driver may fall behind its schedule (a stopped
-// process, a long GC) before it restarts the clock instead of catching up
-// with a burst of short steps.
-const maxLag = 100 * time.Millisecond
-
 // errClosed is returned when a request arrives after Close.
 var errClosed = errors.New("sim: engine closed")
 
@@ -30,6 +25,7 @@ type Engine struct {
 	metrics  *prometheus.Registry
 	ids      atomic.Uint64 // response ids
 	requests atomic.Uint64 // generation requests, numbering fault draws
+	late     *lateness     // of the real-time driver's steps
 
 	mu      sync.Mutex // guards sched and streams
 	sched   *scheduler
@@ -78,6 +74,17 @@ func (st *stream) take() ([]int, *seqResult) {
 // New checks cfg (zero fields take the defaults of DefaultConfig), resolves
 // its profiles and starts the engine's scheduler.
 func New(cfg Config) (*Engine, error) {
+	e, err := newEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	go e.run()
+	return e, nil
+}
+
+// newEngine builds an engine without starting its real-time driver: New
+// starts it; a VirtualEngine drives the same scheduler on a virtual clock.
+func newEngine(cfg Config) (*Engine, error) {
 	d, err := cfg.Resolve()
 	if err != nil {
 		return nil, err
@@ -92,12 +99,12 @@ func New(cfg Config) (*Engine, error) {
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
+		late:    newLateness(d.ServedModel),
 	}
 	if e.metrics, err = newRegistry(e, e.sched.lat); err != nil {
 		return nil, err
 	}
 	e.mux = e.routes()
-	go e.run()
 	return e, nil
 }
 
@@ -162,30 +169,32 @@ func (e *Engine) stats() stats {
 // run is the real-time driver: it plans a step, sleeps until the step's
 // absolute deadline, then commits the step and hands out its tokens. Each
 // deadline is the previous one plus the step's duration, so steps chain
-// without drift. Sequences added meanwhile join at the next step.
+// without drift, and a late wake-up (a loaded host, a GC pause) is caught
+// up by the steps after it instead of stretching the run. How late each
+// step's tokens were handed out is its lateness. Sequences added meanwhile
+// join at the next step; after an idle spell the schedule restarts at the
+// first arrival.
 func (e *Engine) run() {
 	defer close(e.done)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var (
 		ended *step     // the step that just ended, if any
-		start time.Time // start of the next step
-		busy  bool      // the previous step ended at start
+		start time.Time // start of the next step: the deadline of the last one while busy
 	)
 	for {
-		if now := time.Now(); !busy || now.Sub(start) > maxLag {
-			start = now
-		}
 		e.mu.Lock()
 		if ended != nil {
 			e.sched.commit(ended)
 			e.deliver(ended.emits)
+			e.late.observe(time.Since(start))
+		} else {
+			start = time.Now()
 		}
 		st, ok := e.sched.plan(e.clock(start))
 		e.mu.Unlock()
 		ended = nil
 		if !ok {
-			busy = false
 			select {
 			case <-e.wake:
 				continue
@@ -201,7 +210,7 @@ func (e *Engine) run() {
 			timer.Stop()
 			return
 		}
-		ended, start, busy = &st, deadline, true
+		ended, start = &st, deadline
 	}
 }
 

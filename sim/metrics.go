@@ -117,7 +117,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 // several engines can run in one process.
 func newRegistry(e *Engine, lat *latencies) (*prometheus.Registry, error) {
 	r := prometheus.NewRegistry()
-	for _, c := range append(lat.all(), newCollector(e)) {
+	for _, c := range append(lat.all(), newCollector(e), e.late.hist) {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}

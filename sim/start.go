@@ -18,14 +18,21 @@ const shutdownGrace = 2 * time.Second
 // returns the base URL of the API, such as "http://127.0.0.1:PORT/v1".
 // stop ends streams in flight, closes the server and is idempotent.
 func Start(ctx context.Context, addr string, cfg Config) (baseURL string, stop func() error, err error) {
-	e, err := New(cfg)
+	_, baseURL, stop, err = StartEngine(ctx, addr, cfg)
+	return baseURL, stop, err
+}
+
+// StartEngine is Start, also returning the Engine it serves, whose
+// Lateness an in-process run reads for its validity.
+func StartEngine(ctx context.Context, addr string, cfg Config) (e *Engine, baseURL string, stop func() error, err error) {
+	e, err = New(cfg)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		e.Close()
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -54,7 +61,7 @@ func Start(ctx context.Context, addr string, cfg Config) (baseURL string, stop f
 		case <-e.done:
 		}
 	}()
-	return "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
+	return e, "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
 }
 
 // loopbackAddr names a listening address as a client can dial it: a wildcard

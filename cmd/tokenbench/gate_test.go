@@ -20,7 +20,9 @@ import (
 // built-in engine runs on wall time), hence the noise test's +40%: the
 // statistical claim (noise alone does not fail at +10%) is tested in
 // package gate on seeded samples.
-var gateArgs = []string{"run", "--requests", "200", "--concurrency", "8", "--output-tokens", "32", "--sim-time-scale", "0.5", "-q", "--no-metrics"}
+// The virtual clock makes the runs independent of the host's load: two
+// seeds of one configuration differ only by the workload's draws.
+var gateArgs = []string{"run", "--clock", "virtual", "--requests", "200", "--concurrency", "8", "--output-tokens", "32", "--output-stddev", "8", "-q", "--no-metrics"}
 
 func writeGateFile(t *testing.T, body string) string {
 	t.Helper()
@@ -92,7 +94,7 @@ func TestGateAgainstBuiltinEngine(t *testing.T) {
 	a, b, slow := filepath.Join(tmp, "a"), filepath.Join(tmp, "b"), filepath.Join(tmp, "slow")
 	db := filepath.Join(tmp, "history.db")
 	runOK(t, append(gateArgs, "--out", a, "--history-db", db)...)
-	runOK(t, append(gateArgs, "--out", b)...)
+	runOK(t, append(gateArgs, "--out", b, "--seed", "2")...)
 	slowTTFT(t, a, slow)
 	noise := `rules:
   - ttft_ms.p50 < 5000
@@ -197,7 +199,7 @@ func TestGateCannotJudge(t *testing.T) {
 		}
 	})
 	ok := filepath.Join(tmp, "ok")
-	runOK(t, "run", "--requests", "30", "--concurrency", "8", "--output-tokens", "16", "--sim-time-scale", "0.2", "--no-metrics", "-q", "--out", ok)
+	runOK(t, "run", "--clock", "virtual", "--requests", "30", "--concurrency", "8", "--output-tokens", "16", "--no-metrics", "-q", "--out", ok)
 	t.Run("baseline of another scenario is flagged", func(t *testing.T) {
 		bg := writeGateFile(t, "baseline:\n  ttft_ms.p50: +1000%\n")
 		code, out, errs := mainCode("gate", ok, "-t", bg, "--baseline", filepath.Join(tmp, "failed"))

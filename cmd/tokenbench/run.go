@@ -56,6 +56,7 @@ type RunOptions struct {
 	Sim             sim.Config
 	simFlags        *simFlags
 	MetricsURL      string
+	Clock           string
 	NoMetrics       bool
 	MetricsInterval time.Duration
 	Out             string
@@ -110,7 +111,7 @@ warning line names each reason. A run where more than half of the requests faile
 				}
 			}
 			o.capSet = cmd.Flags().Changed("concurrency")
-			if o.URL == "" {
+			if o.URL == "" && o.Clock != bench.ClockVirtual {
 				o.URL = f.Getenv("OPENAI_BASE_URL")
 			}
 			if o.APIKey == "" {
@@ -192,6 +193,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.BoolVar(&o.Search, "search-max-goodput", false, "find the highest rate whose SLO attainment stays at --goodput-target (needs --slo)")
 	fl.Float64Var(&o.Target, "goodput-target", 0.9, "SLO attainment the goodput search must keep (0..1)")
 	fl.IntVar(&o.SearchSteps, "search-steps", 5, "bisection steps of the goodput search after the bracketing")
+	fl.StringVar(&o.Clock, "clock", bench.ClockReal, "real, or virtual: run against the built-in engine as a discrete-event simulation (no sockets, no sleeping; times are simulated)")
 	fl.StringVar(&o.MetricsURL, "metrics-url", "", "engine metrics to scrape (default: the base URL without /v1, plus /metrics)")
 	fl.BoolVar(&o.NoMetrics, "no-metrics", false, "do not scrape the engine's metrics")
 	fl.DurationVar(&o.MetricsInterval, "metrics-interval", scrape.DefaultInterval, "time between engine metric scrapes")
@@ -218,6 +220,12 @@ func (o *RunOptions) validate() error {
 	}
 	if o.Calibrate != "auto" && o.Calibrate != "fit" && o.Calibrate != "off" {
 		return fmt.Errorf("--calibrate must be auto, fit or off, got %q", o.Calibrate)
+	}
+	if o.Clock != bench.ClockReal && o.Clock != bench.ClockVirtual {
+		return fmt.Errorf("--clock must be real or virtual, got %q", o.Clock)
+	}
+	if o.Clock == bench.ClockVirtual && (o.URL != "" || o.MetricsURL != "") {
+		return fmt.Errorf("--clock virtual runs the built-in engine in simulated time: it takes no --url or --metrics-url")
 	}
 	if o.MetricsInterval <= 0 {
 		return fmt.Errorf("--metrics-interval must be positive")

@@ -34,7 +34,13 @@ type runEnv struct {
 	cal     *bench.Calibration
 	// adaptations explain changes AdaptTarget made to the target.
 	adaptations []string
-	say         func(format string, a ...any)
+	// virtual is the built-in engine's configuration under --clock
+	// virtual (run_virtual.go); nil on the real clock.
+	virtual *sim.Config
+	// simEngine is the in-process engine on the real clock, for its
+	// lateness (run_virtual.go: builtinLateness).
+	simEngine *sim.Engine
+	say       func(format string, a ...any)
 }
 
 // runRun executes `tokenbench run`: one run, a sweep or a goodput search.
@@ -79,13 +85,17 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 	e.target = bench.Target{BaseURL: o.URL, Model: o.Model, API: o.API, APIKey: o.APIKey,
 		Headers: headers, Timeout: o.Timeout, Extra: extra, Logprobs: o.Logprobs}
 	stop = func() {}
+	if o.Clock == bench.ClockVirtual {
+		return stop, e.prepareVirtual(o)
+	}
 	if e.target.BaseURL == "" {
 		cfg := o.simConfig()
 		d, err := cfg.Resolve()
 		if err != nil {
 			return stop, usageError{fmt.Errorf("built-in engine: %w", err)}
 		}
-		url, stopSim, err := sim.Start(context.Background(), "127.0.0.1:0", cfg)
+		eng, url, stopSim, err := sim.StartEngine(context.Background(), "127.0.0.1:0", cfg)
+		e.simEngine = eng
 		if err != nil {
 			return stop, fmt.Errorf("start the built-in engine: %w", err)
 		}
@@ -157,15 +167,27 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	load.Epoch = o.Shard.epoch(time.Now())
 	info := bench.RunInfo{Tool: "tokenbench", Version: Version(), GoVersion: runtime.Version(), Host: host,
 		StartTime: load.Epoch.UTC(), Name: o.Name, Target: e.publicTarget(), Load: loadInfo,
-		Workload: workload, Engine: e.engine, SLO: o.slo.String(), Shard: o.Shard.info(load.Epoch)}
+		Workload: workload, Engine: e.engine, SLO: o.slo.String(), Shard: o.Shard.info(load.Epoch), Clock: bench.ClockReal}
+	if e.virtual != nil {
+		info.Clock = bench.ClockVirtual
+	}
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, bench.RedactURL(e.target.BaseURL), e.target.Model, dir)
+	against := bench.RedactURL(e.target.BaseURL)
+	if e.virtual != nil {
+		against = "the built-in engine on a virtual clock"
+	}
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, against, e.target.Model, dir)
 
-	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
-	if err != nil {
-		return nil, bench.Outcome{}, err
+	var (
+		scraper      *scrape.Scraper
+		closeScraper func()
+	)
+	if e.virtual == nil {
+		if scraper, closeScraper, err = e.startScraper(ctx, o, dir, load.Epoch); err != nil {
+			return nil, bench.Outcome{}, err
+		}
 	}
 	agg := report.NewAggregator()
 	agg.SetSLO(o.slo)
@@ -178,18 +200,31 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		sinks = append(sinks, live)
 	}
 	stopProgress := startProgress(e.f.Err, live)
-	// A shard warms up and waits for --start-at first (run_shard.go).
-	outcome, runErr := bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
-		info.Shard = si
-		return bench.WriteRunInfo(dir, info)
-	})
-	if runErr == nil {
+	var (
+		outcome bench.Outcome
+		runErr  error
+		virtual *scrape.EngineSummary
+	)
+	if e.virtual != nil {
+		outcome, virtual, runErr = e.runVirtual(ctx, o, load, src, sinks, dir)
+	} else {
+		// A shard warms up and waits for --start-at first (run_shard.go).
+		outcome, runErr = bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
+			info.Shard = si
+			return bench.WriteRunInfo(dir, info)
+		})
+	}
+	if runErr == nil && e.virtual == nil {
 		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
 	}
 	stopProgress()
 	health := monitor.Stop()
 	if e.builtin {
 		health.EngineTimeScale = o.Sim.TimeScale
+	}
+	if l, ok := e.builtinLateness(); ok && l.Steps > 0 {
+		p99 := bench.Ms(l.P99)
+		health.EngineLateP99MS = &p99
 	}
 	info.Health = &health
 	if err := bench.WriteRunInfo(dir, info); err != nil {
@@ -200,6 +235,9 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	}
 
 	sum := agg.Close()
+	if virtual != nil && virtual.Name != "" {
+		sum.SetEngineMetrics(*virtual)
+	}
 	if scraper != nil {
 		scrapeErr := scraper.Stop()
 		closeScraper()
@@ -245,6 +283,7 @@ func (e *runEnv) finish(sum *report.Summary, outcome bench.Outcome, runErr error
 			}
 		}
 	}
+	e.warnLate()
 	if runErr != nil {
 		return runErr
 	}

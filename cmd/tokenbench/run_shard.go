@@ -53,6 +53,16 @@ func (s *shardOptions) sharded() bool { return s.shard.Count > 0 }
 // are not given, the Job's environment, and checks that the load can be
 // split. It runs after RunOptions.validate.
 func (s *shardOptions) resolve(getenv func(string) string, o *RunOptions, now time.Time) error {
+	if err := s.resolveFlags(getenv, o, now); err != nil {
+		return err
+	}
+	if s.active() && o.Clock == bench.ClockVirtual {
+		return fmt.Errorf("--shard and --start-at split one workload over several processes against one engine; --clock virtual runs the whole workload in one process: drop one")
+	}
+	return nil
+}
+
+func (s *shardOptions) resolveFlags(getenv func(string) string, o *RunOptions, now time.Time) error {
 	count := s.Count
 	if count == 0 {
 		if v := getenv(EnvShards); v != "" {

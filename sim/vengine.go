@@ -1,0 +1,233 @@
+package sim
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/workloads"
+)
+
+// VirtualEngine is the built-in engine on a VirtualClock: the same request
+// handling, answers, scheduler, step model and metrics as the HTTP engine,
+// with no socket and no sleeping. A step that starts at time t ends at
+// t + its modelled duration on the clock; its tokens reach their requests
+// then. Several engines may share one clock. Like the clock, it is used
+// from one goroutine.
+type VirtualEngine struct {
+	e     *Engine // configuration, scheduler, response ids and metrics; no driver goroutine
+	clock *VirtualClock
+	reqs  map[seqID]*vreq
+	busy  bool // a step is in flight, or one is about to be planned
+}
+
+// ErrVirtualFaults is returned for a Config with faults: they are
+// transport failures, which a run without a transport cannot have.
+var ErrVirtualFaults = errors.New("sim: faults are not simulated on the virtual clock (they are transport failures); run on the real clock")
+
+// NewVirtualEngine checks cfg (zero fields take the defaults of
+// DefaultConfig) and returns an engine whose steps run on clock.
+func NewVirtualEngine(cfg Config, clock *VirtualClock) (*VirtualEngine, error) {
+	if cfg.Faults != (Faults{}) {
+		return nil, ErrVirtualFaults
+	}
+	e, err := newEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &VirtualEngine{e: e, clock: clock, reqs: map[seqID]*vreq{}}, nil
+}
+
+// Deployment returns what the engine runs.
+func (v *VirtualEngine) Deployment() Deployment { return v.e.dep }
+
+// Model is the model id the engine serves.
+func (v *VirtualEngine) Model() string { return v.e.served }
+
+// Idle reports whether the engine has no sequence waiting or running.
+func (v *VirtualEngine) Idle() bool { return v.e.sched.idle() }
+
+// Start sends req as a client for t would (the same body), at the clock's
+// now, with intended start sched, and calls done with its Record and Reply
+// when it ends, at a later event of the clock. Records are those of
+// bench.Client over HTTP, timed on the virtual clock (offsets from its time
+// 0), without the httptrace points.
+func (v *VirtualEngine) Start(t bench.Target, req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {
+	now := v.clock.Now()
+	q := &vreq{done: done, start: now, logprobs: t.Logprobs, rec: bench.Record{TSchedMS: bench.Ms(sched),
+		TStartMS: bench.Ms(now), TargetInputTokens: req.InputTokens, MaxTokens: req.MaxTokens}}
+	if err := v.admit(q, t, req); err != nil {
+		q.fail(err)
+		v.clock.At(now, func() { q.done(q.rec, workloads.Reply{}) })
+		return
+	}
+	if t.Timeout > 0 {
+		v.clock.At(now+t.Timeout, func() { v.expire(q) })
+	}
+	v.kick()
+}
+
+// expire fails a request still in the engine when its client's timeout
+// passes, as bench.Client does, and removes its sequence.
+func (v *VirtualEngine) expire(q *vreq) {
+	if q.ended {
+		return
+	}
+	for id, r := range v.reqs { // one lookup per timeout, rarer than steps
+		if r == q {
+			delete(v.reqs, id)
+			v.e.sched.cancel(id)
+			break
+		}
+	}
+	q.timeout(v.clock.Now())
+	q.done(q.rec, workloads.Reply{})
+}
+
+// admit answers the request as the HTTP handler does and queues its
+// sequence. The prompt's texts are counted and keyed for the prefix cache
+// exactly as the handler counts them from the body, but the body goes
+// through the handler's decoding with the texts left out, so that an hour
+// of long prompts is not rendered to JSON and parsed back.
+func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request) error {
+	a := chatAPI
+	if t.API == bench.APICompletions {
+		a = completionsAPI
+	}
+	stub, texts := stripTexts(a, req)
+	body, err := bench.RequestBody(t, stub)
+	if err != nil {
+		return &buildError{err}
+	}
+	r, err := decodeRequest(a, body)
+	if err != nil {
+		return err
+	}
+	// Stubs have no text, so the prompt holds only what comes before the
+	// messages (tool definitions); bench sends one prompt, one choice.
+	if len(r.prompts) != 1 || r.n != 1 {
+		return badRequest("the virtual clock serves one prompt and one choice per request")
+	}
+	r.prompts[0] = texts(r.prompts[0])
+	if r.model != "" && r.model != v.e.served {
+		return v.e.unknownModel(r.model)
+	}
+	v.e.requests.Add(1)
+	choices, err := v.e.planChoices(r, binary.LittleEndian.AppendUint64(body, digest(r.prompts[0])))
+	if err != nil {
+		return err
+	}
+	c := choices[0]
+	ans := c.ans
+	id, err := v.e.sched.add(seqRequest{prompt: c.prompt, tokens: r.prompts[0], output: ans.tokens,
+		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes()}, v.clock.Now())
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	c.id = id
+	q.resp = v.e.newResponse(r, choices)
+	v.reqs[id] = q
+	return nil
+}
+
+// stripTexts returns req without its prompt texts (each message keeps its
+// role; a completions prompt becomes one word, which the body needs), and
+// a function that appends the tokens of the texts, as messageTokens and
+// promptTokens count them from the whole body.
+func stripTexts(a api, req workloads.Request) (workloads.Request, func([]uint64) []uint64) {
+	stub := req
+	if a == completionsAPI {
+		prompt := completionText(req)
+		stub.Prompt, stub.Messages = "x", nil
+		return stub, func(dst []uint64) []uint64 { return appendTextTokens(dst[:0:0], prompt) }
+	}
+	msgs := req.Messages
+	if len(msgs) == 0 {
+		msgs = []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: req.Prompt}}
+	}
+	stub.Prompt = ""
+	stub.Messages = make([]openai.ChatCompletionMessage, len(msgs))
+	for i, m := range msgs {
+		stub.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID}
+	}
+	return stub, func(dst []uint64) []uint64 {
+		for _, t := range chatTexts(msgs, nil, false) {
+			dst = appendTextTokens(dst, t)
+		}
+		return dst
+	}
+}
+
+// completionText is the prompt a bench.Client sends to the completions API.
+func completionText(req workloads.Request) string {
+	if req.Prompt != "" || len(req.Messages) == 0 {
+		return req.Prompt
+	}
+	var sb strings.Builder
+	for i, m := range req.Messages {
+		if i > 0 {
+			sb.WriteString("\n")
+		}
+		sb.WriteString(m.Content)
+	}
+	return sb.String()
+}
+
+// digest folds token hashes into one, to seed the answer with the prompt.
+func digest(toks []uint64) uint64 {
+	h := uint64(len(toks))
+	for _, t := range toks {
+		h = splitmix64(h ^ t)
+	}
+	return h
+}
+
+// kick plans a step at the current time, after the events already due now
+// (so that requests arriving together start together), unless one is in
+// flight.
+func (v *VirtualEngine) kick() {
+	if v.busy {
+		return
+	}
+	v.busy = true
+	v.clock.At(v.clock.Now(), v.startStep)
+}
+
+func (v *VirtualEngine) startStep() {
+	st, ok := v.e.sched.plan(v.clock.Now())
+	if !ok {
+		v.busy = false
+		return
+	}
+	v.clock.At(st.start+st.duration, func() { v.endStep(&st) })
+}
+
+// endStep commits a step and plans the next one before handing out the
+// tokens: a request sent in reply to them (a closed loop's next request)
+// joins the step after, as it does over HTTP.
+func (v *VirtualEngine) endStep(st *step) {
+	v.e.sched.commit(st)
+	v.startStep()
+	for _, em := range st.emits {
+		q := v.reqs[em.id]
+		if q == nil {
+			continue
+		}
+		q.emit(v.clock.Now(), em)
+		if em.done {
+			q.ended = true
+			delete(v.reqs, em.id)
+			q.done(q.rec, q.reply())
+		}
+	}
+}
+
+// buildError is a request body that could not be built (bench.Client
+// classifies it as bad_event).
+type buildError struct{ err error }
+
+func (e *buildError) Error() string { return "bench: build request body: " + e.err.Error() }
