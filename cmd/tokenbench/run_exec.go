@@ -108,7 +108,7 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 			e.say("tokenbench: %s", n)
 		}
 	}
-	e.client, err = bench.NewClient(e.target)
+	e.client, err = bench.NewClient(e.target, bench.WithBufferBudget(bench.NewBufferBudget(o.maxBuffer)))
 	return stop, err
 }
 
