@@ -26,6 +26,7 @@ type Aggregator struct {
 	sumE2E            float64
 
 	input, output, estimated int
+	suspect, retried         int
 	cached                   int
 	cachedSeen               bool
 
@@ -84,6 +85,9 @@ func (a *Aggregator) Add(r bench.Record) {
 	a.prompt.add(&r)
 	a.sessions.add(&r)
 	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
+	if r.Retried {
+		a.retried++
+	}
 	if !r.OK {
 		class := r.ErrorClass
 		if class == "" {
@@ -105,6 +109,9 @@ func (a *Aggregator) Add(r bench.Record) {
 	}
 	if r.TokensSource == bench.TokensFromEstimate {
 		a.estimated++
+		if r.UsageSuspect != "" {
+			a.suspect++
+		}
 	}
 
 	a.e2e = appendFinite(a.e2e, r.E2EMS)
@@ -144,9 +151,10 @@ func (a *Aggregator) Close() *Summary {
 			OK:             a.ok,
 			Failed:         a.total - a.ok,
 			WarmupExcluded: a.warmup,
+			Retried:        a.retried,
 			Errors:         make(map[string]int, len(a.errors)),
 		},
-		Tokens: Tokens{Input: a.input, Output: a.output, EstimatedRecords: a.estimated},
+		Tokens: Tokens{Input: a.input, Output: a.output, EstimatedRecords: a.estimated, UsageSuspectRecords: a.suspect},
 	}
 	for k, v := range a.errors {
 		s.Requests.Errors[k] = v

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/tokenbench/tokenbench/bench"
 )
@@ -64,12 +63,13 @@ func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted
 	return 0, 0, 0, false, "", false
 }
 
-// eventSpec estimates tokens per verification step from the stream itself:
-// exact token counts per event (logprobs), else usage tokens over events
-// when events carry several tokens, else, when the engine sends one event
-// per token (llama.cpp), bursts of events closer than a tenth of the
-// request's p90 gap counted as one step. The first event (prefill) is left
-// out. ok is false for requests with fewer than two events.
+// eventSpec estimates tokens per verification step from the stream itself,
+// only from token counts, which timing cannot fake: exact counts per event
+// (logprobs), else the server's (believed) usage over events when events
+// carry several tokens. The first event (prefill) is left out. ok is false
+// for requests with fewer than two events, and for one-token events: bursts
+// of those in time (a buffering gateway, decode stalled behind another
+// request's prefill, a loaded host) are no evidence of drafts.
 func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok bool) {
 	n := len(r.EventsMS)
 	if n < 2 || r.OutputTokens < 2 {
@@ -88,23 +88,10 @@ func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok boo
 			tokens += float64(k)
 		}
 		return tokens, float64(n - 1), "tokens per event (logprobs)", true
-	case r.OutputTokens > n:
+	case r.OutputTokens > n && r.TokensSource != bench.TokensFromEstimate:
 		return float64(r.OutputTokens - 1), float64(n - 1), "usage tokens per event", true
 	}
-	gaps := make([]float64, 0, n-1)
-	for i := 1; i < n; i++ {
-		gaps = append(gaps, r.EventsMS[i]-r.EventsMS[i-1])
-	}
-	sorted := append([]float64(nil), gaps...)
-	sort.Float64s(sorted)
-	threshold := 0.1 * percentile(sorted, 90)
-	bursts := 1.0
-	for _, g := range gaps[1:] {
-		if g > threshold {
-			bursts++
-		}
-	}
-	return float64(r.OutputTokens - 1), bursts, "bursts of one-token events (gap < 0.1 x p90 gap)", true
+	return 0, 0, "", false
 }
 
 func (c *specCounts) note(est string) {
