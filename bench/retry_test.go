@@ -204,7 +204,9 @@ func TestCalibrateAndAdaptRetry(t *testing.T) {
 		t.Fatalf("calibration failed: %v (%s)", err, cal.Reason)
 	}
 
-	surl := closingServer(t, strictServer("min_tokens", "ignore_eos").Config.Handler, closeOnNext)
+	strict := strictServer("min_tokens", "ignore_eos")
+	strict.Close() // only its handler is used, behind the dropping server
+	surl := closingServer(t, strict.Config.Handler, closeOnNext)
 	hc := NewHTTPClient() // shared by every probe, as run shares one
 	got, notes := AdaptTarget(context.Background(), Target{BaseURL: surl + "/v1", Model: "m"}, WithHTTPClient(hc))
 	if len(got.Omit) != 2 || len(notes) != 2 {
