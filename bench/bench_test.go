@@ -42,3 +42,21 @@ func BenchmarkReadStream(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
 	b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(b.N*events), "allocs/event")
 }
+
+// BenchmarkLargeEvent reads a stream with one 10 MB event: B/op is what a
+// stream allocates for it (read buffer, event data, decoding, the reply).
+func BenchmarkLargeEvent(b *testing.B) {
+	body := []byte(sse(evRole, evTok(strings.Repeat("x", 10<<20)), evFin, evUsage, "[DONE]"))
+	c, _ := NewClient(Target{BaseURL: "http://e/v1", Model: "m"})
+	req := workloads.Request{Prompt: "p"}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for n := 0; n < b.N; n++ {
+		rec := Record{}
+		m := &measurement{rec: &rec, start: c.now()}
+		c.readStream(context.Background(), m, req, bytes.NewReader(body))
+		if !rec.OK {
+			b.Fatalf("%s %s", rec.ErrorClass, rec.Error)
+		}
+	}
+}

@@ -212,18 +212,20 @@ func (tc *tokenizeClient) post(ctx context.Context, url string, body any, out an
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-	if err != nil {
-		return 0, fmt.Errorf("bench: %w", err)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	if tc.target.APIKey != "" {
-		hr.Header.Set("Authorization", "Bearer "+tc.target.APIKey)
-	}
-	for k, vs := range tc.target.Headers {
-		hr.Header[k] = append([]string(nil), vs...)
-	}
-	resp, err := tc.http.Do(hr)
+	resp, err := sendRetrying(ctx, tc.http, func(ctx context.Context) (*http.Request, error) {
+		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		hr.Header.Set("Content-Type", "application/json")
+		if tc.target.APIKey != "" {
+			hr.Header.Set("Authorization", "Bearer "+tc.target.APIKey)
+		}
+		for k, vs := range tc.target.Headers {
+			hr.Header[k] = append([]string(nil), vs...)
+		}
+		return hr, nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("bench: POST %s: %w", url, err)
 	}

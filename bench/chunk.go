@@ -19,6 +19,40 @@ type chunk struct {
 	Error    json.RawMessage `json:"error"`
 	Timings  json.RawMessage `json:"timings"`
 	MetaInfo json.RawMessage `json:"meta_info"`
+	// Object is "error" for vLLM's in-stream error shape,
+	// {"object":"error","message":...,"code":400}.
+	Object errorKind `json:"object"`
+}
+
+// errorKind is true for an object field of "error". It decodes without
+// allocating, since every event carries an object field.
+type errorKind bool
+
+func (k *errorKind) UnmarshalJSON(b []byte) error {
+	*k = string(b) == `"error"`
+	return nil
+}
+
+// errorObject returns the error object an event (whose JSON is data)
+// carries: its "error" field (OpenAI, llama.cpp), or the event itself when
+// its object is "error" (vLLM); nil when it is no error.
+func (c *chunk) errorObject(data []byte) json.RawMessage {
+	if len(c.Error) > 0 && string(c.Error) != "null" {
+		return c.Error
+	}
+	if c.Object {
+		return json.RawMessage(data)
+	}
+	return nil
+}
+
+// inBandClass is the class of an error sent inside a 2xx answer: that of
+// the HTTP status it names (http_429, http_4xx, http_5xx), else http_5xx.
+func inBandClass(code int) string {
+	if code >= 400 && code < 600 {
+		return statusClass(code)
+	}
+	return ErrHTTP5xx
 }
 
 type chunkChoice struct {
@@ -135,6 +169,16 @@ func (b *replyBuilder) add(c *chunk) {
 			b.addToolCall(d)
 		}
 	}
+}
+
+// textBytes is the length of the generated text received: content,
+// reasoning, tool names and arguments.
+func (b *replyBuilder) textBytes() int {
+	n := b.content.Len() + b.reasoning.Len()
+	for _, c := range b.calls {
+		n += len(c.Function.Name) + len(c.Function.Arguments)
+	}
+	return n
 }
 
 // addToolCall merges one streamed tool-call delta: the first delta of a call

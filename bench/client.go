@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -53,6 +54,7 @@ type Client struct {
 	url    string
 	http   *http.Client
 	now    func() time.Time
+	budget *BufferBudget
 }
 
 // ClientOption configures a Client.
@@ -63,6 +65,10 @@ func WithHTTPClient(hc *http.Client) ClientOption { return func(c *Client) { c.h
 
 // WithClock replaces time.Now, the monotonic clock of every timestamp.
 func WithClock(now func() time.Time) ClientOption { return func(c *Client) { c.now = now } }
+
+// WithBufferBudget bounds the bytes buffered by all streams sharing b (the
+// run's --max-buffer); nil means no bound.
+func WithBufferBudget(b *BufferBudget) ClientOption { return func(c *Client) { c.budget = b } }
 
 // NewClient returns a Client for t.
 func NewClient(t Target, opts ...ClientOption) (*Client, error) {
@@ -90,12 +96,21 @@ func apiPath(api string) (string, error) {
 	return "", fmt.Errorf("bench: unknown API %q (want chat or completions)", api)
 }
 
+// maxRedirects is how many redirects a request follows before it is
+// recorded as a redirect loop.
+const maxRedirects = 10
+
+// errRedirectLoop marks a request that was still redirected after
+// maxRedirects hops.
+var errRedirectLoop = errors.New("redirect loop")
+
 // NewHTTPClient returns the HTTP client tokenbench drives streams with: no
 // client-wide timeout (each request has its own), keep-alive connections
-// enough for thousands of concurrent streams, and no transparent gzip, which
-// would hold back bytes of a stream until a compressed block fills.
+// enough for thousands of concurrent streams, no transparent gzip, which
+// would hold back bytes of a stream until a compressed block fills, and
+// redirects followed up to maxRedirects, then failed as a redirect loop.
 func NewHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
+	return &http.Client{CheckRedirect: checkRedirect, Transport: &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:   true,
@@ -106,6 +121,60 @@ func NewHTTPClient() *http.Client {
 		TLSHandshakeTimeout: 10 * time.Second,
 	}}
 }
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: still redirected after %d hops, last to %s", errRedirectLoop, len(via), req.URL.Redacted())
+	}
+	return nil
+}
+
+// freshClient returns a client whose next request opens a new connection:
+// hc's transport cloned without keep-alive. A transport that is not an
+// *http.Transport cannot be told to dial, so hc itself is returned, and
+// the retry asks for the connection to be closed after it.
+func freshClient(hc *http.Client) *http.Client {
+	tr := hc.Transport
+	if tr == nil {
+		tr = http.DefaultTransport
+	}
+	t, ok := tr.(*http.Transport)
+	if !ok {
+		return hc
+	}
+	t = t.Clone()
+	t.DisableKeepAlives = true
+	fc := *hc
+	fc.Transport = t
+	return &fc
+}
+
+// redacted replaces a secret echoed in an error message.
+const redacted = "[redacted]"
+
+// redact removes from s the API key and the values of the target's and the
+// request's headers, which servers sometimes echo in error bodies, before
+// s is stored in a record. Values under 4 bytes are left: too short to be
+// secrets, and replacing them would mangle the message.
+func (c *Client) redact(s string) string {
+	secrets := make([]string, 0, 1+len(c.target.Headers))
+	if c.target.APIKey != "" {
+		secrets = append(secrets, c.target.APIKey)
+	}
+	for _, vs := range c.target.Headers {
+		secrets = append(secrets, vs...)
+	}
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+	}
+	return s
+}
+
+// clip redacts s, then shortens it to n bytes: in this order, so that a cut
+// never leaves part of a secret.
+func (c *Client) clip(s string, n int) string { return truncate(c.redact(s), n) }
 
 // body renders req as a streaming request body for the target's API.
 func (c *Client) body(req workloads.Request) ([]byte, error) {

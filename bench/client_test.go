@@ -16,7 +16,7 @@ func f(v float64) *float64 { return &v }
 func i(v int) *int         { return &v }
 
 func TestClientMeasuresScriptedStreams(t *testing.T) {
-	req := workloads.Request{Prompt: "hello there", MaxTokens: 3, InputTokens: 2}
+	req := workloads.Request{Prompt: "hello there", MaxTokens: 6, InputTokens: 2}
 	tests := []struct {
 		name   string
 		api    string

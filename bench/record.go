@@ -16,6 +16,9 @@ const (
 	ErrStreamTruncated = "stream_truncated"
 	ErrBadEvent        = "bad_event"
 	ErrCanceled        = "canceled"
+	// ErrClientLimit marks a request stopped by the client's own limit (the
+	// run's budget of buffered event bytes), not by anything the server did.
+	ErrClientLimit = "client_limit"
 )
 
 // Token count sources for Record.TokensSource.
@@ -40,6 +43,11 @@ type Record struct {
 	Error      string `json:"error,omitempty"`
 	Status     int    `json:"status"`
 	Warmup     bool   `json:"warmup"`
+	// Retried is true when the first attempt provably never reached the
+	// server (a reused pooled connection that failed before any response
+	// byte) and the request was sent again on a fresh connection. The
+	// record's times are those of the second attempt.
+	Retried bool `json:"retried,omitempty"`
 
 	TSchedMS float64 `json:"t_sched_ms"`
 	TStartMS float64 `json:"t_start_ms"`
@@ -67,6 +75,14 @@ type Record struct {
 	TargetInputTokens int    `json:"target_input_tokens,omitempty"`
 	MaxTokens         int    `json:"max_tokens,omitempty"`
 	FinishReason      string `json:"finish_reason,omitempty"`
+	// UsageSuspect says why the server's usage was not believed (negative,
+	// above max_tokens, more tokens than the stream could carry); the
+	// server's numbers are then kept in UsageInputTokens and
+	// UsageOutputTokens, and InputTokens and OutputTokens are estimated as
+	// when the server sends no usage (tokens_source "estimate").
+	UsageSuspect      string `json:"usage_suspect,omitempty"`
+	UsageInputTokens  *int   `json:"usage_input_tokens,omitempty"`
+	UsageOutputTokens *int   `json:"usage_output_tokens,omitempty"`
 
 	// HTTP holds the httptrace points of the request.
 	HTTP *HTTPTrace `json:"http,omitempty"`

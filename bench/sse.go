@@ -33,6 +33,15 @@ var errUnterminated = errors.New("event not terminated before end of stream")
 // errOversize marks a line or event over maxEventBytes.
 var errOversize = errors.New("SSE frame too large")
 
+// Buffer sizes of a stream: it starts small, since most events are a few
+// hundred bytes and thousands of streams may be open, and grows on demand
+// (up to maxEventBytes) with the growth reserved from the run's
+// BufferBudget; after a large event it shrinks back.
+const (
+	initialReadBuf = 4 << 10
+	shrinkAbove    = 64 << 10
+)
+
 // sseReader splits an event stream into events, timestamping each with the
 // arrival of the read that completed it.
 type sseReader struct {
@@ -45,21 +54,67 @@ type sseReader struct {
 	hasData  bool
 	skipLF   bool // previous line ended in CR: a leading LF belongs to it
 	readErr  error
+	budget   *BufferBudget
+	reserved int64 // bytes taken from budget: buf beyond its initial size, and data
 }
 
 func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
-	return &sseReader{r: r, now: now, buf: make([]byte, 32<<10), data: make([]byte, 0, 4<<10)}
+	return &sseReader{r: r, now: now, buf: make([]byte, initialReadBuf)}
+}
+
+// release returns every reserved byte to the budget; the reader is done.
+func (s *sseReader) release() {
+	s.budget.release(s.reserved)
+	s.reserved = 0
+}
+
+// shrink drops buffers a large event left behind, between events.
+func (s *sseReader) shrink() {
+	if cap(s.data) > shrinkAbove {
+		s.budget.release(int64(cap(s.data)))
+		s.reserved -= int64(cap(s.data))
+		s.data = nil
+	}
+	if len(s.buf) > shrinkAbove && s.end-s.pos <= initialReadBuf {
+		nb := make([]byte, initialReadBuf)
+		n := copy(nb, s.buf[s.pos:s.end])
+		s.budget.release(int64(len(s.buf) - initialReadBuf))
+		s.reserved -= int64(len(s.buf) - initialReadBuf)
+		s.buf, s.pos, s.end = nb, 0, n
+	}
+}
+
+// appendData appends value to the event's data, reserving any growth.
+func (s *sseReader) appendData(value []byte) error {
+	need := len(s.data) + len(value)
+	if need > cap(s.data) {
+		c := max(2*cap(s.data), need, 512)
+		if err := s.budget.reserve(int64(c - cap(s.data))); err != nil {
+			return err
+		}
+		s.reserved += int64(c - cap(s.data))
+		nd := make([]byte, len(s.data), c)
+		copy(nd, s.data)
+		s.data = nd
+	}
+	s.data = append(s.data, value...)
+	return nil
 }
 
 // Next returns the data of the next event and the time its last byte
 // arrived. The data is valid until the following call. At end of stream it
 // returns io.EOF; a pending event cut off by the end comes first, with
-// errUnterminated; a failed Read is returned as is.
+// errUnterminated; a failed Read is returned as is, even with part of an
+// event buffered (its cause, a timeout or a reset, is what failed).
 func (s *sseReader) Next() ([]byte, time.Time, error) {
+	s.shrink()
 	for {
 		line, ok := s.line()
 		if !ok {
 			if s.readErr != nil {
+				if s.readErr != io.EOF {
+					return nil, s.at, s.readErr
+				}
 				if s.hasData {
 					s.hasData = false
 					return s.data, s.at, errUnterminated
@@ -92,15 +147,17 @@ func (s *sseReader) Next() ([]byte, time.Time, error) {
 			continue // event, id, retry: not used by OpenAI-style streams
 		}
 		if s.hasData {
-			s.data = append(s.data, '\n')
+			value = append([]byte{'\n'}, value...) // rare: multi-line data
 		} else {
 			s.data = s.data[:0]
-			s.hasData = true
 		}
 		if len(s.data)+len(value) > maxEventBytes {
 			return nil, s.at, fmt.Errorf("%w: event larger than %d bytes", errOversize, maxEventBytes)
 		}
-		s.data = append(s.data, value...)
+		if err := s.appendData(value); err != nil {
+			return nil, s.at, err
+		}
+		s.hasData = true
 	}
 }
 
@@ -116,7 +173,7 @@ func (s *sseReader) line() ([]byte, bool) {
 	rest := s.buf[s.pos:s.end]
 	i := bytes.IndexAny(rest, "\r\n")
 	if i < 0 {
-		if s.readErr != nil && len(rest) > 0 {
+		if s.readErr == io.EOF && len(rest) > 0 {
 			s.pos = s.end
 			return rest, true
 		}
@@ -146,7 +203,12 @@ func (s *sseReader) fill() error {
 		if len(s.buf) >= maxEventBytes {
 			return fmt.Errorf("%w: line longer than %d bytes", errOversize, maxEventBytes)
 		}
-		nb := make([]byte, 2*len(s.buf))
+		grow := len(s.buf)
+		if err := s.budget.reserve(int64(grow)); err != nil {
+			return err
+		}
+		s.reserved += int64(grow)
+		nb := make([]byte, len(s.buf)+grow)
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}

@@ -28,6 +28,7 @@ type Aggregator struct {
 	pace paceSpan
 
 	input, output, estimated int
+	suspect, retried         int
 	cached                   int
 	cachedSeen               bool
 
@@ -91,6 +92,9 @@ func (a *Aggregator) Add(r bench.Record) {
 	a.prompt.add(&r)
 	a.sessions.add(&r)
 	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
+	if r.Retried {
+		a.retried++
+	}
 	if !r.OK {
 		class := r.ErrorClass
 		if class == "" {
@@ -112,6 +116,9 @@ func (a *Aggregator) Add(r bench.Record) {
 	}
 	if r.TokensSource == bench.TokensFromEstimate {
 		a.estimated++
+		if r.UsageSuspect != "" {
+			a.suspect++
+		}
 	}
 
 	a.e2e = appendFinite(a.e2e, r.E2EMS)
@@ -154,9 +161,10 @@ func (a *Aggregator) Close() *Summary {
 			OK:             a.ok,
 			Failed:         a.total - a.ok,
 			WarmupExcluded: a.warmup,
+			Retried:        a.retried,
 			Errors:         make(map[string]int, len(a.errors)),
 		},
-		Tokens: Tokens{Input: a.input, Output: a.output, EstimatedRecords: a.estimated},
+		Tokens: Tokens{Input: a.input, Output: a.output, EstimatedRecords: a.estimated, UsageSuspectRecords: a.suspect},
 	}
 	for k, v := range a.errors {
 		s.Requests.Errors[k] = v
@@ -239,7 +247,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	s.Shards = shardsOf(ri)
 	s.Requests.SkippedLines = bench.SkippedLines(warns)
 	if riErr == nil {
-		s.SetValidity(ri.Load, ri.Health)
+		s.SetValidity(ri)
 	}
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {

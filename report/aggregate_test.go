@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 
@@ -190,5 +191,29 @@ func TestAggregatorConcurrentAdd(t *testing.T) {
 	a.Add(bench.Record{RequestID: "late", OK: true, TStartMS: 500, E2EMS: 500, TTFTMS: fp(1)})
 	if s2 := a.Close(); s2.Requests.Total != 801 || !near(s2.WindowS, 1) {
 		t.Errorf("after a late add: total %d window %v", s2.Requests.Total, s2.WindowS)
+	}
+}
+
+// TestAggregatorCountsRetriesAndDisbelievedUsage: the summary counts the
+// requests retried on a fresh connection and the records whose usage was
+// not believed, and the table says both.
+func TestAggregatorCountsRetriesAndDisbelievedUsage(t *testing.T) {
+	a := NewAggregator()
+	a.Add(bench.Record{OK: true, Retried: true, OutputTokens: 2, TokensSource: bench.TokensFromUsage, EventsMS: []float64{1, 2}, E2EMS: 2})
+	a.Add(bench.Record{OK: true, OutputTokens: 2, TokensSource: bench.TokensFromEstimate, UsageSuspect: "negative: prompt_tokens -1, completion_tokens -5", EventsMS: []float64{1, 2}, E2EMS: 2})
+	a.Add(bench.Record{OK: true, OutputTokens: 3, TokensSource: bench.TokensFromEstimate, EventsMS: []float64{1, 2, 3}, E2EMS: 3})
+	a.Add(bench.Record{OK: false, Retried: true, ErrorClass: bench.ErrStreamReset})
+	s := a.Close()
+	if s.Requests.Retried != 2 || s.Tokens.EstimatedRecords != 2 || s.Tokens.UsageSuspectRecords != 1 || s.Tokens.Output != 7 {
+		t.Fatalf("retried %d estimated %d suspect %d output %d", s.Requests.Retried, s.Tokens.EstimatedRecords, s.Tokens.UsageSuspectRecords, s.Tokens.Output)
+	}
+	var b strings.Builder
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 retried on a fresh connection", "no server usage for 1, usage not believed for 1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
 	}
 }

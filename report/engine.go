@@ -1,7 +1,8 @@
 package report
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
 	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/bench/scrape"
@@ -137,7 +138,15 @@ func acceptanceBuckets(rs []accTPOT) []AcceptanceBucket {
 		return nil
 	}
 	s := append([]accTPOT(nil), rs...)
-	sort.Slice(s, func(i, j int) bool { return s[i].al < s[j].al })
+	// A total order: ties in acceptance (common: many requests at exactly
+	// 1 or 2 tokens per step) must not let two summaries of the same
+	// records (run and summarize) bucket them differently.
+	slices.SortFunc(s, func(a, b accTPOT) int {
+		if c := cmp.Compare(a.al, b.al); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tpot, b.tpot)
+	})
 	if s[len(s)-1].al-s[0].al < 0.05 {
 		return nil
 	}

@@ -312,6 +312,12 @@ func writeMerged(shards []shardRun, set *bench.ShardSet, dir string) (*MergeResu
 	info.Load.Requests = base.Shard.Whole.Requests
 	info.Load.Warmup = base.Shard.Whole.Warmup
 	info.Shard, info.Shards = nil, set
+	healths := make([]*bench.Health, len(shards))
+	for i, sh := range shards {
+		healths[i] = sh.info.Health
+	}
+	info.Health = bench.MergeHealth(healths)
+	sum.SetValidity(info)
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, fmt.Errorf("report: merge: %w", err)
 	}

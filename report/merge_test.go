@@ -141,6 +141,7 @@ func TestMergeEqualsOneProcess(t *testing.T) {
 	}
 	want := a.Close()
 	want.Shards = &ShardsMerged{Count: 3, Merged: 3}
+	want.SetValidity(res.Info) // from the merged run.json, as summarize does
 	var wb, gb bytes.Buffer
 	if err := want.WriteJSON(&wb); err != nil {
 		t.Fatal(err)

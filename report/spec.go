@@ -63,12 +63,13 @@ func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted
 	return 0, 0, 0, false, "", false
 }
 
-// eventSpec estimates tokens per verification step from the stream itself:
-// exact token counts per event (logprobs), else usage tokens over events
-// when events carry several tokens, else, when the engine sends one event
-// per token (llama.cpp), bursts of events closer than a tenth of the
-// request's p90 gap counted as one step. The first event (prefill) is left
-// out. ok is false for requests with fewer than two events.
+// eventSpec estimates tokens per verification step from the stream itself,
+// only from token counts, which timing cannot fake: exact counts per event
+// (logprobs), else the server's (believed) usage over events when events
+// carry several tokens. The first event (prefill) is left out. ok is false
+// for requests with fewer than two events, and for one-token events: bursts
+// of those in time (a buffering gateway, decode stalled behind another
+// request's prefill, a loaded host) are no evidence of drafts.
 func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok bool) {
 	var scratch []float64
 	return eventSpecScratch(r, &scratch)
@@ -94,22 +95,10 @@ func eventSpecScratch(r *bench.Record, scratch *[]float64) (tokens, steps float6
 			tokens += float64(k)
 		}
 		return tokens, float64(n - 1), "tokens per event (logprobs)", true
-	case r.OutputTokens > n:
+	case r.OutputTokens > n && r.TokensSource != bench.TokensFromEstimate:
 		return float64(r.OutputTokens - 1), float64(n - 1), "usage tokens per event", true
 	}
-	gaps := (*scratch)[:0]
-	for i := 1; i < n; i++ {
-		gaps = append(gaps, r.EventsMS[i]-r.EventsMS[i-1])
-	}
-	*scratch = gaps
-	threshold := 0.1 * selectPercentile(gaps, 90)
-	bursts := 1.0
-	for i := 2; i < n; i++ {
-		if r.EventsMS[i]-r.EventsMS[i-1] > threshold {
-			bursts++
-		}
-	}
-	return float64(r.OutputTokens - 1), bursts, "bursts of one-token events (gap < 0.1 x p90 gap)", true
+	return 0, 0, "", false
 }
 
 func (c *specCounts) note(est string) {

@@ -37,8 +37,19 @@ func TestSpecSources(t *testing.T) {
 		{
 			name: "llama.cpp timings, one event per token in bursts",
 			recs: []bench.Record{{OK: true, OutputTokens: 25, EventsMS: burstEvents(6, 4), Engine: timings(25, 24, 18)}},
-			// steps = 25 - 1 - 18 = 6; AL = 1 + 18/6 = 4; rate 18/24.
-			wantRespAL: 4, wantRate: 0.75, wantEvAL: 4, wantEst: "bursts",
+			// steps = 25 - 1 - 18 = 6; AL = 1 + 18/6 = 4; rate 18/24. The
+			// bursts alone are timing, not evidence: no events source.
+			wantRespAL: 4, wantRate: 0.75,
+		},
+		{
+			// A buffering gateway or a stalled decode bunches one-token
+			// events; usage equals the events: no speculative decoding.
+			name: "bunched one-token events without drafts",
+			recs: []bench.Record{{OK: true, OutputTokens: 25, TokensSource: bench.TokensFromUsage, EventsMS: burstEvents(6, 4)}},
+		},
+		{
+			name: "usage not believed is no evidence of several tokens per event",
+			recs: []bench.Record{{OK: true, OutputTokens: 5, TokensSource: bench.TokensFromEstimate, UsageSuspect: "completion_tokens 1000000000 from 5 token-bearing events carrying 5 bytes of text", EventsMS: []float64{10, 20, 30, 40, 50}}},
 		},
 		{
 			name: "SGLang meta_info, multi-token events from usage",
@@ -84,6 +95,29 @@ func TestSpecSources(t *testing.T) {
 				t.Error("the stream alone cannot give an acceptance rate")
 			}
 		})
+	}
+}
+
+// TestAcceptanceBucketsTotalOrder: records with tied acceptance lengths,
+// added in any order (run sees completion order, summarize file order),
+// give the same buckets.
+func TestAcceptanceBucketsTotalOrder(t *testing.T) {
+	var rs []accTPOT
+	for k := 0; k < 16; k++ {
+		rs = append(rs, accTPOT{al: float64(1 + k%2), tpot: float64(k)})
+	}
+	want := acceptanceBuckets(rs)
+	for shift := 1; shift < 16; shift++ {
+		rot := append(append([]accTPOT(nil), rs[shift:]...), rs[:shift]...)
+		for i, j := 0, len(rot)-1; i < j && shift%2 == 0; i, j = i+1, j-1 {
+			rot[i], rot[j] = rot[j], rot[i]
+		}
+		got := acceptanceBuckets(rot)
+		for q := range want {
+			if got[q] != want[q] {
+				t.Fatalf("order %d: bucket %d %+v, want %+v", shift, q, got[q], want[q])
+			}
+		}
 	}
 }
 

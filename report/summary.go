@@ -88,6 +88,9 @@ type Requests struct {
 	SkippedLines int `json:"skipped_lines,omitempty"`
 	// WarmupExcluded counts warm-up records, which count nowhere else.
 	WarmupExcluded int `json:"warmup_excluded"`
+	// Retried counts measured requests sent twice because the first
+	// attempt never reached the server (a dead kept-alive connection).
+	Retried int `json:"retried"`
 	// Errors counts failed records by error class; always present, {} when
 	// none failed. A failed record without a class counts as "unclassified".
 	Errors map[string]int `json:"errors"`
@@ -103,6 +106,9 @@ type Tokens struct {
 	// EstimatedRecords counts the summed records whose counts come from the
 	// local tokenizer rather than the server's usage.
 	EstimatedRecords int `json:"estimated_records"`
+	// UsageSuspectRecords counts those of the estimated records whose
+	// server usage was sent but not believed (usage_suspect).
+	UsageSuspectRecords int `json:"usage_suspect_records"`
 }
 
 // Throughput is per second of the measurement window; all 0 when the window is.

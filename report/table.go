@@ -60,6 +60,9 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		}
 		req += " (" + strings.Join(classes, ", ") + ")"
 	}
+	if r.Retried > 0 {
+		req += fmt.Sprintf("; %d retried on a fresh connection (the first attempt never reached the server)", r.Retried)
+	}
 	line("Requests", "%s", req)
 	if sh := s.Shards; sh != nil {
 		note := fmt.Sprintf("%d of %d merged", sh.Merged, sh.Count)
@@ -87,9 +90,11 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 	if s.Tokens.Cached != nil {
 		tok += fmt.Sprintf(", cached %d", *s.Tokens.Cached)
 	}
-	if s.Tokens.EstimatedRecords > 0 {
-		tok += fmt.Sprintf(" (estimated locally for %d of %d ok requests: no server usage)",
-			s.Tokens.EstimatedRecords, s.Requests.OK)
+	if est, bad := s.Tokens.EstimatedRecords, s.Tokens.UsageSuspectRecords; est > 0 && bad == 0 {
+		tok += fmt.Sprintf(" (estimated locally for %d of %d ok requests: no server usage)", est, s.Requests.OK)
+	} else if est > 0 {
+		tok += fmt.Sprintf(" (estimated locally for %d of %d ok requests: no server usage for %d, usage not believed for %d)",
+			est, s.Requests.OK, est-bad, bad)
 	}
 	line("Tokens", "%s", tok)
 	if p := s.PromptLength; p != nil && p.MaxAbsError > 1 {

@@ -56,6 +56,9 @@ type ValidityInput struct {
 	Summary *Summary
 	Load    bench.LoadInfo
 	Health  *bench.Health
+	// Clock is run.json's clock: on the virtual clock every time is
+	// simulated, so the host's CPU, scheduler and descriptors shape none.
+	Clock string
 }
 
 // ValidityCheck is one check: nil when it passes or cannot tell.
@@ -77,10 +80,15 @@ var ValidityChecks = []ValidityCheck{
 	{"held_back", checkHeldBack},
 }
 
-// SetValidity runs every check and sets s.Validity.
-func (s *Summary) SetValidity(load bench.LoadInfo, h *bench.Health) {
-	s.Validity = EvaluateValidity(ValidityInput{Summary: s, Load: load, Health: h})
+// SetValidity runs every check over the run's metadata (its load, health
+// and clock) and sets s.Validity.
+func (s *Summary) SetValidity(info bench.RunInfo) {
+	s.Validity = EvaluateValidity(ValidityInput{Summary: s, Load: info.Load, Health: info.Health, Clock: info.Clock})
 }
+
+// simulated reports a run on the virtual clock, where the host's health
+// cannot shape the figures.
+func (in ValidityInput) simulated() bool { return in.Clock == bench.ClockVirtual }
 
 // EvaluateValidity runs ValidityChecks over in.
 func EvaluateValidity(in ValidityInput) *Validity {
@@ -161,7 +169,7 @@ func checkAchievedRate(in ValidityInput) *Reason {
 
 func checkCPU(in ValidityInput) *Reason {
 	h := in.Health
-	if h == nil {
+	if h == nil || in.simulated() {
 		return nil
 	}
 	if h.CPUUtilization != nil && *h.CPUUtilization >= MaxCPUUtilization {
@@ -180,7 +188,7 @@ func checkCPU(in ValidityInput) *Reason {
 
 func checkSchedLatency(in ValidityInput) *Reason {
 	h := in.Health
-	if h == nil || h.SchedLatencyP99MS == nil || *h.SchedLatencyP99MS <= MaxSchedLatencyP99MS {
+	if h == nil || in.simulated() || h.SchedLatencyP99MS == nil || *h.SchedLatencyP99MS <= MaxSchedLatencyP99MS {
 		return nil
 	}
 	return &Reason{Value: *h.SchedLatencyP99MS, Threshold: MaxSchedLatencyP99MS, Unit: "ms",

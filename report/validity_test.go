@@ -41,8 +41,11 @@ func TestValidity(t *testing.T) {
 		recs   []bench.Record
 		load   bench.LoadInfo
 		health *bench.Health
+		clock  string
 		want   []string // failed checks, in order
 	}{
+		{name: "virtual clock: the host's CPU shapes nothing", recs: paced(50, 10, 10), load: closed, clock: bench.ClockVirtual,
+			health: with(func(h *bench.Health) { h.CPUUtilization = fptr(1); h.SchedLatencyP99MS = fptr(40) })},
 		{name: "unloaded open loop is valid", recs: paced(50, 10, 10), load: open, health: healthy()},
 		{name: "unloaded closed loop is valid", recs: paced(50, 10, 10), load: closed, health: healthy()},
 		{name: "no health record", recs: paced(50, 10, 10), load: closed, want: []string{"health_recorded"}},
@@ -62,7 +65,7 @@ func TestValidity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := summarize(tt.recs)
-			s.SetValidity(tt.load, tt.health)
+			s.SetValidity(bench.RunInfo{Load: tt.load, Health: tt.health, Clock: tt.clock})
 			var got []string
 			for _, r := range s.Validity.Reasons {
 				got = append(got, r.Check)
@@ -79,7 +82,7 @@ func TestValidity(t *testing.T) {
 
 func TestValidityReasonNamesFigureAndThreshold(t *testing.T) {
 	s := summarize(paced(50, 10, 20))
-	s.SetValidity(bench.LoadInfo{Mode: "open"}, healthy())
+	s.SetValidity(bench.RunInfo{Load: bench.LoadInfo{Mode: "open"}, Health: healthy()})
 	b, err := json.Marshal(s.Validity)
 	if err != nil {
 		t.Fatal(err)

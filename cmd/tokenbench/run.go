@@ -29,6 +29,8 @@ type RunOptions struct {
 	API             string
 	Headers         []string
 	Timeout         time.Duration
+	MaxBuffer       string
+	maxBuffer       int64
 	ExtraBody       string
 	Concurrency     int
 	capSet          bool // --concurrency given explicitly (caps an open loop)
@@ -158,6 +160,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.StringVar(&o.API, "api", bench.APIChat, "API to call: chat or completions")
 	fl.StringArrayVar(&o.Headers, "header", nil, "extra HTTP header 'Name: value' (repeatable); values are not recorded")
 	fl.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "limit on one request, from t_start to t_done")
+	fl.StringVar(&o.MaxBuffer, "max-buffer", bench.DefaultMaxBuffer, "budget of event bytes all streams may buffer at once, e.g. 256MB or 1GiB (0: none); a stream that needs more fails as client_limit")
 	fl.StringVar(&o.ExtraBody, "extra-body", "", `JSON object of engine-specific fields added to every request, e.g. '{"cache_prompt":false}'`)
 	fl.IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "closed loop: requests in flight; with --rate: the cap on requests in flight")
 	fl.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second (0: closed loop)")
@@ -258,6 +261,11 @@ func (o *RunOptions) validate() error {
 			return fmt.Errorf("%s already holds a run; choose another --out", o.Out)
 		}
 	}
+	mb, err := bench.ParseByteSize(o.MaxBuffer)
+	if err != nil {
+		return fmt.Errorf("--max-buffer: %w", err)
+	}
+	o.maxBuffer = mb
 	slo, err := report.ParseSLO(o.SLO)
 	if err != nil {
 		return err

@@ -123,7 +123,7 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 			e.say("tokenbench: %s", n)
 		}
 	}
-	e.client, err = bench.NewClient(e.target)
+	e.client, err = bench.NewClient(e.target, bench.WithBufferBudget(bench.NewBufferBudget(o.maxBuffer)))
 	return stop, err
 }
 
@@ -265,7 +265,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteWorkloadInfo(dir, wi); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
-	sum.SetValidity(info.Load, info.Health)
+	sum.SetValidity(info)
 	if err := writeSummary(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}

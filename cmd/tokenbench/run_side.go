@@ -41,7 +41,9 @@ func (e *runEnv) calibration(ctx context.Context, o *RunOptions) *bench.Calibrat
 	if err != nil {
 		return nil // Open has already refused a bad tokenizer
 	}
-	cal, err := bench.Calibrate(ctx, e.target, tok, nil, bench.WithHTTPClient(&http.Client{Transport: headerTransport{t: e.target}}))
+	// The side transport itself (the calibration adds the target's auth
+	// and headers), so that a retry can open a fresh connection.
+	cal, err := bench.Calibrate(ctx, e.target, tok, nil, bench.WithHTTPClient(&http.Client{Transport: sideTransport}))
 	if err != nil {
 		cal.Available, cal.Reason = false, err.Error()
 	}

@@ -36,7 +36,7 @@ func TestRunFlagParsing(t *testing.T) {
 			if err != nil || l.Concurrency != DefaultConcurrency || l.Duration != DefaultDuration || l.Arrival != nil || info.Mode != "closed" {
 				t.Errorf("load %+v info %+v err %v", l, info, err)
 			}
-			if o.URL != "" || o.API != "chat" || !o.Synthetic.ForceLength || o.Synthetic.InputTokens != 512 {
+			if o.URL != "" || o.API != "chat" || !o.Synthetic.ForceLength || o.Synthetic.InputTokens != 512 || o.maxBuffer != 256e6 {
 				t.Errorf("options %+v", o)
 			}
 		}},
@@ -87,6 +87,12 @@ func TestRunFlagParsing(t *testing.T) {
 				t.Errorf("engine keys %v, want [k]", keys)
 			}
 		}},
+		{name: "buffer budget", args: []string{"--max-buffer", "64MiB"}, check: func(t *testing.T, o *RunOptions) {
+			if o.maxBuffer != 64<<20 {
+				t.Errorf("max buffer %d, want %d", o.maxBuffer, 64<<20)
+			}
+		}},
+		{name: "bad buffer budget", args: []string{"--max-buffer", "lots"}, wantCode: ExitUsage},
 		{name: "bad api", args: []string{"--api", "responses"}, wantCode: ExitUsage},
 		{name: "bad header", args: []string{"--header", "nocolon"}, wantCode: ExitUsage},
 		{name: "bad extra body", args: []string{"--extra-body", "[1]"}, wantCode: ExitUsage},

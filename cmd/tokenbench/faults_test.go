@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/tokenbench/tokenbench/report"
+)
+
+// keepAliveDropper is a loopback server that answers with "Connection:
+// keep-alive" and then closes each connection when a second request
+// arrives on it, unanswered: every reuse of a pooled connection fails
+// before a response byte, as the race with llama-server's closes does.
+func keepAliveDropper(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	const stream = "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n" +
+		"data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"length\"}]}\n\n" +
+		"data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n" +
+		"data: [DONE]\n\n"
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for served := 0; ; served++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if served > 0 {
+						return
+					}
+					var b bytes.Buffer
+					fmt.Fprintf(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(stream), stream)
+					c.Write(b.Bytes())
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// TestRunRetriesKeepAliveRace: a whole run against a server that drops
+// every reused connection loses no request; the summary counts the
+// retries, and every record is on disk.
+func TestRunRetriesKeepAliveRace(t *testing.T) {
+	url := keepAliveDropper(t)
+	f, _, errb, _ := testFactory(nil)
+	dir := filepath.Join(t.TempDir(), "dropper")
+	code := Main(f, []string{"run", "--url", url + "/v1", "--model", "m", "--requests", "12", "--concurrency", "1",
+		"--output-tokens", "2", "--no-metrics", "--calibrate", "off", "--force-length=false", "--out", dir, "-q"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	sum, _, err := report.Summarize(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Request 1 opens a connection; request 2 reuses it, is dropped and
+	// retried on a connection of its own; request 3 opens a new one...
+	if sum.Requests.Total != 12 || sum.Requests.OK != 12 || sum.Requests.Retried != 6 {
+		t.Errorf("requests %+v, want 12 ok, 6 retried", sum.Requests)
+	}
+}
+
+// TestRunDoesNotBelieveAbsurdUsage: a server that claims 1e9 output tokens
+// per answer gives a summary with the tokens the streams carried, and says
+// how many records' usage it did not believe; a vLLM-style in-stream error
+// fails its request with the class of its code.
+func TestRunDoesNotBelieveAbsurdUsage(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		if k%4 == 0 {
+			fmt.Fprint(w, "data: {\"object\":\"error\",\"message\":\"prompt too long\",\"code\":400}\n\ndata: [DONE]\n\n")
+			return
+		}
+		fmt.Fprint(w, "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"+
+			"data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"stop\"}]}\n\n"+
+			"data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1000000000}}\n\n"+
+			"data: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	f, _, errb, _ := testFactory(nil)
+	dir := filepath.Join(t.TempDir(), "liar")
+	code := Main(f, []string{"run", "--url", srv.URL + "/v1", "--model", "m", "--requests", "8", "--concurrency", "1",
+		"--no-metrics", "--calibrate", "off", "--force-length=false", "--out", dir, "-q"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	sum, _, err := report.Summarize(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Requests.OK != 6 || sum.Requests.Errors["http_4xx"] != 2 {
+		t.Errorf("requests %+v, want 6 ok and 2 http_4xx", sum.Requests)
+	}
+	if sum.Tokens.Output != 12 || sum.Tokens.UsageSuspectRecords != 6 || sum.Tokens.EstimatedRecords != 6 {
+		t.Errorf("tokens %+v, want 12 output tokens from the events, 6 records not believed", sum.Tokens)
+	}
+}
