@@ -56,8 +56,10 @@ func (d *recordDecoder) record(r *Record) error {
 			return err
 		}
 		if i < 0 {
-			_, err := d.skip(0)
-			return err
+			// A field the fast path does not know (a newer Record field,
+			// or a stranger's): encoding/json decides, so no field is ever
+			// dropped because this list fell behind Record.
+			return errSlow
 		}
 		if seen&(1<<i) != 0 {
 			return errSlow // a repeated field: let encoding/json merge it

@@ -72,3 +72,24 @@ func FuzzDecodeRecord(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line []byte) { checkDecodeRecord(t, line) })
 }
+
+// TestDecodeRecordKeepsEveryField decodes a record with every field of
+// Record set, the newer ones included, and compares with encoding/json.
+func TestDecodeRecordKeepsEveryField(t *testing.T) {
+	line := []byte(`{"request_id":"7","ok":false,"status":200,"warmup":false,"t_sched_ms":1,"t_start_ms":2,"ttft_ms":3,"e2e_ms":4,"tpot_ms":null,` +
+		`"events_ms":[3],"done_marker":true,"input_tokens":5,"output_tokens":1,"cached_tokens":null,"tokens_source":"usage",` +
+		`"retried":true,"usage_suspect":"negative","usage_input_tokens":5,"usage_output_tokens":-3,"some_future_field":{"x":1}}`)
+	var fast, slow Record
+	if err := DecodeRecord(line, &fast); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(line, &slow); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Errorf("DecodeRecord differs from encoding/json:\n%+v\n%+v", fast, slow)
+	}
+	if !fast.Retried || fast.UsageSuspect != "negative" {
+		t.Errorf("newer fields dropped: %+v", fast)
+	}
+}
