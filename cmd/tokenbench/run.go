@@ -130,7 +130,7 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.DurationVar(&o.Duration, "duration", 0, "stop sending after this long (default 20s when --requests is not given)")
 	fl.IntVar(&o.Warmup, "warmup", 0, "requests sent first and excluded from statistics")
 	fl.DurationVar(&o.Grace, "grace", 10*time.Second, "on Ctrl-C, how long requests in flight may finish")
-	fl.Uint64Var(&o.Seed, "seed", 1, "seed of every random choice (prompts, lengths, arrivals, the built-in engine)")
+	fl.Uint64Var(&o.Seed, "seed", workloads.DefaultSeed, "seed of every random choice (prompts, lengths, arrivals, the built-in engine)")
 	fl.IntVar(&o.Synthetic.InputTokens, "input-tokens", workloads.DefaultInputTokens, "synthetic prompt length in tokens (mean)")
 	fl.Float64Var(&o.Synthetic.InputStddev, "input-stddev", 0, "standard deviation of the prompt length")
 	fl.IntVar(&o.Synthetic.OutputTokens, "output-tokens", workloads.DefaultOutputTokens, "output length in tokens (mean), sent as max_tokens")
