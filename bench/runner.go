@@ -86,8 +86,10 @@ type Outcome struct {
 	// StopError. 0 when the whole workload ran or it is endless.
 	HeldBack   int
 	HeldBackBy string
-	// Workload is how many items the workload had (0: endless).
+	// Workload is how many items the workload had (0: endless);
+	// Sessions says they are sessions.
 	Workload int
+	Sessions bool
 	// Delayed counts scheduled requests (trace, open loop) that waited for
 	// a slot of the Concurrency cap at their intended start.
 	Delayed int
@@ -186,7 +188,7 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if plan, ok := workloads.PlanOf(r.src); ok {
-		out.Workload = plan.Items
+		out.Workload, out.Sessions = plan.Items, plan.Sessions
 		consumed := r.started
 		if r.load.WarmupSource == nil {
 			consumed += r.load.Warmup
@@ -450,4 +452,38 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// HeldBack is what a cap or a stop condition held back of a finite
+// workload: summary.json's held_back, kept in workload.json so that a
+// rebuilt summary has it too.
+type HeldBack struct {
+	// Requests counts items never sent (sessions, for session workloads),
+	// of Of the workload had; By names the stop condition (StopRequests,
+	// StopDuration, StopInterrupt, StopError), or "concurrency" when all
+	// were sent but Delayed of them waited for a slot of the cap.
+	Requests int    `json:"requests"`
+	Of       int    `json:"of"`
+	By       string `json:"by"`
+	// Sessions says Requests and Of count sessions.
+	Sessions bool `json:"sessions,omitempty"`
+	// Delayed counts scheduled requests that waited for a --concurrency
+	// slot past their intended start.
+	Delayed int `json:"delayed,omitempty"`
+}
+
+// HeldBackByConcurrency is HeldBack.By when a concurrency cap delayed
+// requests but every one was sent.
+const HeldBackByConcurrency = "concurrency"
+
+// HeldBackInfo returns what the run held back, nil when nothing was.
+func (o Outcome) HeldBackInfo() *HeldBack {
+	if o.HeldBack == 0 && o.Delayed == 0 {
+		return nil
+	}
+	h := &HeldBack{Requests: o.HeldBack, Of: o.Workload, By: o.HeldBackBy, Sessions: o.Sessions, Delayed: o.Delayed}
+	if h.Requests == 0 {
+		h.By = HeldBackByConcurrency
+	}
+	return h
 }

@@ -232,8 +232,11 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		// engine section, and say so.
 		warns = append(warns, bench.Warning{Msg: fmt.Sprintf("engine section left out: %v", err)})
 	}
-	if wi, err := bench.ReadWorkloadInfo(dir); err == nil && wi.IntendedPrefixReuse != nil {
-		s.SetIntendedPrefixReuse(*wi.IntendedPrefixReuse)
+	if wi, err := bench.ReadWorkloadInfo(dir); err == nil {
+		if wi.IntendedPrefixReuse != nil {
+			s.SetIntendedPrefixReuse(*wi.IntendedPrefixReuse)
+		}
+		s.SetHeldBack(wi.HeldBack)
 	}
 	return s, warns, nil
 }

@@ -61,6 +61,9 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		req += " (" + strings.Join(classes, ", ") + ")"
 	}
 	line("Requests", "%s", req)
+	if h := s.HeldBack; h != nil {
+		line("", "WARNING: %s", HeldBackText(h))
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

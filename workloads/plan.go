@@ -13,6 +13,8 @@ type Plan struct {
 	// Items is how many items the source yields before ErrExhausted: trace
 	// requests in the window, or sessions (each counts as its first turn).
 	Items int `json:"items"`
+	// Sessions is true when each item is a session (its first turn).
+	Sessions bool `json:"sessions,omitempty"`
 	// Timed is true when the items carry offsets on the trace's clock.
 	Timed bool `json:"timed"`
 	// Span is the offset of the last item (after the time scale).

@@ -95,7 +95,7 @@ func scanSessions(r SessionReader, s Spec) (Plan, error) {
 		return Plan{}, err
 	}
 	c := newSessionCheck(s)
-	p := Plan{TimeScale: o.timeScale, WindowStart: s.TraceStart, WindowDuration: s.TraceDuration}
+	p := Plan{Sessions: true, TimeScale: o.timeScale, WindowStart: s.TraceStart, WindowDuration: s.TraceDuration}
 	var first time.Duration
 	add := func(h sessionHead) error {
 		at, v, err := c.check(h)

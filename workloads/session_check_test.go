@@ -67,9 +67,9 @@ func TestSessionPlan(t *testing.T) {
 		spec Spec
 		want Plan
 	}{
-		{"whole", Spec{}, Plan{Items: 4, Timed: true, Span: 9 * time.Second, TimeScale: 1}},
+		{"whole", Spec{}, Plan{Items: 4, Sessions: true, Timed: true, Span: 9 * time.Second, TimeScale: 1}},
 		{"window x2", Spec{TraceStart: time.Second, TraceDuration: 3 * time.Second, TimeScale: 2},
-			Plan{Items: 2, Timed: true, Span: time.Second, TimeScale: 2, WindowStart: time.Second, WindowDuration: 3 * time.Second}},
+			Plan{Items: 2, Sessions: true, Timed: true, Span: time.Second, TimeScale: 2, WindowStart: time.Second, WindowDuration: 3 * time.Second}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.spec.Kind, tt.spec.Path = "sessions", p
@@ -94,7 +94,7 @@ func TestSessionPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := PlanOf(src); got != (Plan{Items: 1}) {
+	if got, _ := PlanOf(src); got != (Plan{Items: 1, Sessions: true}) {
 		t.Errorf("untimed plan %+v", got)
 	}
 }

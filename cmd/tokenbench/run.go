@@ -77,8 +77,12 @@ run.json, requests.jsonl (one line per request, as it finishes) and summary.json
 With no --url and no $OPENAI_BASE_URL, the built-in simulated engine starts on a loopback port.
 A closed loop keeps --concurrency requests in flight; --rate R makes an open loop with
 --arrival constant|poisson|gamma, capped by --concurrency only when that flag is given.
-With neither --requests nor --duration the run lasts 20s. Ctrl-C stops new requests, gives
-those in flight --grace to finish, writes the summary and exits 130.`,
+With neither --requests nor --duration the run lasts 20s. A timed workload (a trace,
+timestamped JSONL, sessions with start_ms) runs on its own clock instead: all of it (or the
+--trace-start/--trace-duration window), no cap on requests in flight unless --concurrency is
+given; --requests and --duration still stop it, and the summary says what they held back.
+Ctrl-C stops new requests, gives those in flight --grace to finish, writes the summary and
+exits 130.`,
 		Example: `  # 20-second run against the built-in engine
   tokenbench run
 
@@ -86,7 +90,10 @@ those in flight --grace to finish, writes the summary and exits 130.`,
   tokenbench run --url http://127.0.0.1:8000/v1 --concurrency 32 --requests 500 --out results/vllm-c32
 
   # open loop, bursty arrivals at 8 req/s, at most 64 in flight
-  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m`,
+  tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m
+
+  # a whole trace on its own clock, ten times faster
+  tokenbench run --workload azure:AzureLLMInferenceTrace_conv.csv --time-scale 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.File != "" {
@@ -253,14 +260,32 @@ func (o *RunOptions) extraBody() (map[string]any, error) {
 	return m, nil
 }
 
-// load turns the options into a bench.Load.
-func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
+// load turns the options into a bench.Load for a workload of the given
+// plan (nil: an endless workload). A timed workload (a trace, timestamped
+// JSONL, timed sessions) runs on its own clock: no cap on requests in
+// flight unless --concurrency is given, and all of it (its window) unless
+// --requests or --duration is given.
+func (o *RunOptions) load(plan *workloads.Plan) (bench.Load, bench.LoadInfo, error) {
 	l := bench.Load{Concurrency: o.Concurrency, Requests: o.Requests, Duration: o.Duration, Warmup: o.Warmup, Grace: o.Grace, RampUp: o.RampUp}
-	if l.Requests == 0 && l.Duration == 0 {
+	timed := plan != nil && plan.Timed
+	if l.Requests == 0 && l.Duration == 0 && !timed {
 		l.Duration = DefaultDuration
 	}
 	info := bench.LoadInfo{Mode: "closed", Concurrency: l.Concurrency, Requests: l.Requests,
 		DurationS: l.Duration.Seconds(), Warmup: l.Warmup, GraceS: l.Grace.Seconds(), Seed: o.Seed}
+	if timed {
+		if o.Rate > 0 {
+			return l, info, usageError{fmt.Errorf("--workload %s is timed: it runs on its own clock (--time-scale speeds it up); --rate paces workloads without timestamps", o.Workload)}
+		}
+		l.Trace = true
+		if !o.capSet {
+			l.Concurrency = 0
+		}
+		info.Mode, info.Concurrency = "trace", l.Concurrency
+		info.Trace = &bench.TraceInfo{TimeScale: plan.TimeScale, WindowStartS: plan.WindowStart.Seconds(),
+			WindowDurationS: plan.WindowDuration.Seconds(), Requests: plan.Items, SpanS: plan.Span.Seconds()}
+		return l, info, nil
+	}
 	if o.Rate > 0 {
 		a, err := workloads.NewArrival(o.Arrival, o.Rate, o.Burstiness, o.Seed)
 		if err != nil {

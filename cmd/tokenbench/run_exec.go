@@ -114,15 +114,21 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 
 // runOne runs o into dir and returns its summary (nil when nothing ran).
 func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report.Summary, bench.Outcome, error) {
-	load, loadInfo, err := o.load()
-	if err != nil {
-		return nil, bench.Outcome{}, err
-	}
-	load.Abort = abortChan(ctx)
+	// The workload is read and validated whole before anything is sent or
+	// written: bad input is a usage error naming file and line.
 	src, err := workloads.Open(o.Spec)
 	if err != nil {
 		return nil, bench.Outcome{}, usageError{err}
 	}
+	var plan *workloads.Plan
+	if p, ok := workloads.PlanOf(src); ok {
+		plan = &p
+	}
+	load, loadInfo, err := o.load(plan)
+	if err != nil {
+		return nil, bench.Outcome{}, err
+	}
+	load.Abort = abortChan(ctx)
 	if load.Warmup > 0 {
 		// A second copy, so warm-up does not eat a trace's first requests.
 		if load.WarmupSource, err = workloads.Open(o.Spec); err != nil {
@@ -153,7 +159,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, e.target.BaseURL, e.target.Model, dir)
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load, loadInfo.Trace), o.Workload, e.target.BaseURL, e.target.Model, dir)
 
 	scraper, closeScraper, err := e.startScraper(ctx, o, dir, load.Epoch)
 	if err != nil {
@@ -186,7 +192,10 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 			runErr = errors.Join(runErr, scrapeErr)
 		}
 	}
-	wi := bench.WorkloadInfo{Requests: outcome.Issued}
+	wi := bench.WorkloadInfo{Requests: outcome.Issued, HeldBack: outcome.HeldBackInfo()}
+	if sum.SetHeldBack(wi.HeldBack); sum.HeldBack != nil {
+		e.say("tokenbench: warning: %s", report.HeldBackText(sum.HeldBack))
+	}
 	if fr, ok := find[workloads.FileReporter](src); ok {
 		wi.File = fr.FileReport()
 	}
@@ -248,9 +257,25 @@ func errorCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func describeLoad(l bench.Load) string {
+func describeLoad(l bench.Load, tr *bench.TraceInfo) string {
 	s := ""
-	if l.Arrival != nil {
+	if tr != nil {
+		s = fmt.Sprintf("on its own clock: %d requests over %s", tr.Requests, time.Duration(tr.SpanS*float64(time.Second)).Round(time.Millisecond))
+		if tr.TimeScale != 1 {
+			s += fmt.Sprintf(" (time scale %g)", tr.TimeScale)
+		}
+		if tr.WindowStartS > 0 || tr.WindowDurationS > 0 {
+			s += fmt.Sprintf(", window from %s", time.Duration(tr.WindowStartS*float64(time.Second)))
+			if tr.WindowDurationS > 0 {
+				s += fmt.Sprintf(" for %s of trace time", time.Duration(tr.WindowDurationS*float64(time.Second)))
+			}
+		}
+		if l.Concurrency > 0 {
+			s += fmt.Sprintf(", at most %d in flight", l.Concurrency)
+		} else {
+			s += ", no cap on requests in flight"
+		}
+	} else if l.Arrival != nil {
 		s = l.Arrival.String()
 		if l.Concurrency > 0 {
 			s += fmt.Sprintf(", at most %d in flight", l.Concurrency)
@@ -261,10 +286,16 @@ func describeLoad(l bench.Load) string {
 			s += fmt.Sprintf(" (ramped up over %s)", l.RampUp)
 		}
 	}
-	if l.Requests > 0 {
+	switch {
+	case tr != nil && l.Requests > 0:
+		s += fmt.Sprintf(", stopping after %d", l.Requests)
+	case l.Requests > 0:
 		s += fmt.Sprintf(", %d requests", l.Requests)
 	}
-	if l.Duration > 0 {
+	switch {
+	case tr != nil && l.Duration > 0:
+		s += fmt.Sprintf(", stopping at %s", l.Duration)
+	case l.Duration > 0:
 		s += fmt.Sprintf(", for %s", l.Duration)
 	}
 	if l.Warmup > 0 {
