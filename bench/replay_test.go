@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tokenbench/tokenbench/workloads"
 )
@@ -79,8 +80,13 @@ func writeBurst(tb testing.TB, n, tokens int, span float64) (string, []float64) 
 }
 
 // replayBurst replays the trace at path, time-scaled, as a trace run (no
-// cap) against url, and returns the records in trace order.
+// cap, the default look-ahead) against url, and returns the records in
+// trace order.
 func replayBurst(tb testing.TB, path string, scale float64, url string) ([]Record, Outcome) {
+	return replay(tb, path, scale, url, Load{Trace: true})
+}
+
+func replay(tb testing.TB, path string, scale float64, url string, load Load) ([]Record, Outcome) {
 	src, err := workloads.Open(workloads.Spec{Kind: "mooncake", Path: path, TimeScale: scale, Seed: workloads.DefaultSeed})
 	if err != nil {
 		tb.Fatal(err)
@@ -90,7 +96,7 @@ func replayBurst(tb testing.TB, path string, scale float64, url string) ([]Recor
 		tb.Fatal(err)
 	}
 	var out collect
-	o, err := Run(context.Background(), Load{Trace: true}, src, c, &out)
+	o, err := Run(context.Background(), load, src, c, &out)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -178,14 +184,15 @@ func BenchmarkReplayBurst(b *testing.B) {
 	b.ReportMetric(pct(lags, 0.99), "lag-p99-ms")
 }
 
-// BenchmarkReplayLagByPromptSize: schedule lag at a steady 55 req/s for
-// prompts of 512 to 16k tokens; with prompts prepared ahead it should not
-// grow with their size.
+// BenchmarkReplayLagByPromptSize: schedule lag at a steady 55 req/s over
+// 2 s for prompts of 512 to 16k tokens, with a 200 ms look-ahead so that
+// requests are prepared while earlier ones are sent (not all before the
+// start); with prompts prepared ahead the lag should not grow with size.
 func BenchmarkReplayLagByPromptSize(b *testing.B) {
 	z := newZeroWorkServer(b, false)
 	for _, tokens := range []int{512, 2048, 8192, 16384} {
 		b.Run(fmt.Sprintf("tokens=%d", tokens), func(b *testing.B) {
-			const n = 55
+			const n = 110
 			var sb strings.Builder
 			for i := range n {
 				fmt.Fprintf(&sb, `{"timestamp": %d, "input_length": %d, "output_length": 1, "hash_ids": [%d]}`+"\n", i*1000/55, tokens, i)
@@ -194,7 +201,7 @@ func BenchmarkReplayLagByPromptSize(b *testing.B) {
 			os.WriteFile(path, []byte(sb.String()), 0o644)
 			var lags []float64
 			for b.Loop() {
-				recs, _ := replayBurst(b, path, 1, z.url)
+				recs, _ := replay(b, path, 1, z.url, Load{Trace: true, LookAhead: 200 * time.Millisecond})
 				for _, r := range recs {
 					lags = append(lags, r.TStartMS-r.TSchedMS)
 				}
@@ -203,4 +210,57 @@ func BenchmarkReplayLagByPromptSize(b *testing.B) {
 			b.ReportMetric(pct(lags, 0.99), "lag-p99-ms")
 		})
 	}
+}
+
+// BenchmarkTimerWakeBaseline is the machine's floor for the figures above:
+// how late a goroutine wakes for instants scheduled like the burst's (150
+// over 135 ms), with no request sent. On a loaded machine the replay's
+// p99 cannot be better than this.
+func BenchmarkTimerWakeBaseline(b *testing.B) {
+	var lags []float64
+	for b.Loop() {
+		start := time.Now()
+		for i := range 150 {
+			at := start.Add(time.Duration(i) * 900 * time.Microsecond)
+			time.Sleep(time.Until(at))
+			lags = append(lags, Ms(time.Since(at)))
+		}
+	}
+	b.ReportMetric(pct(lags, 0.5), "wake-p50-ms")
+	b.ReportMetric(pct(lags, 0.99), "wake-p99-ms")
+}
+
+// BenchmarkPrepareLargePrompt is the preparer's cost per request (prompt
+// built from hash blocks, body encoded) for ~14k-token Mooncake prompts:
+// the throughput a trace may sustain ahead of its send times.
+func BenchmarkPrepareLargePrompt(b *testing.B) {
+	path, _ := writeBurst(b, 150, 14000, 2700)
+	c, _ := NewClient(Target{BaseURL: "http://127.0.0.1:1/v1", Model: "m"})
+	var src workloads.Source
+	for b.Loop() {
+		it, err := workloadsNext(b, &src, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Prepare(it.Request); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// workloadsNext yields the trace's items, reopening it when exhausted.
+func workloadsNext(b *testing.B, src *workloads.Source, path string) (workloads.Item, error) {
+	if *src != nil {
+		if it, err := (*src).Next(); err == nil {
+			return it, nil
+		}
+	}
+	b.StopTimer()
+	s, err := workloads.Open(workloads.Spec{Kind: "mooncake", Path: path, Seed: workloads.DefaultSeed})
+	b.StartTimer()
+	if err != nil {
+		return workloads.Item{}, err
+	}
+	*src = s
+	return s.Next()
 }
