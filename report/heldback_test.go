@@ -52,3 +52,12 @@ func TestHeldBack(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadTextTrace: the HTML report's load line says a run was a trace
+// replay and on what clock.
+func TestLoadTextTrace(t *testing.T) {
+	got := loadText(bench.LoadInfo{Mode: "trace", Seed: 1, Trace: &bench.TraceInfo{TimeScale: 10, Requests: 1138, SpanS: 24}})
+	if want := "trace, 1138 requests in the window, time scale 10, warm-up 0, seed 1"; got != want {
+		t.Errorf("load text %q, want %q", got, want)
+	}
+}
