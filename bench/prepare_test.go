@@ -125,14 +125,15 @@ func TestRunTraceHeldBack(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out collect
-			o, err := Run(context.Background(), tc.load, plan(), &fakeDoer{hold: 30 * time.Millisecond}, &out)
+			o, err := Run(context.Background(), tc.load, plan(), &fakeDoer{hold: 100 * time.Millisecond}, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(out.recs) != tc.sent || o.HeldBack != tc.held || o.HeldBackBy != tc.by || o.Workload != 5 {
 				t.Errorf("sent %d, held back %d by %q of %d; want %d, %d by %q of 5", len(out.recs), o.HeldBack, o.HeldBackBy, o.Workload, tc.sent, tc.held, tc.by)
 			}
-			// Three requests due within 2 ms, each holding the one slot 30 ms.
+			// Three requests due within 2 ms, each holding the one slot 100 ms:
+			// the second waits unless the sender stalled 100 ms.
 			if tc.mayDelay != (o.Delayed > 0) {
 				t.Errorf("delayed %d", o.Delayed)
 			}
