@@ -59,16 +59,21 @@ type preparer struct {
 	start  chan time.Time
 	freed  chan struct{} // a queued body was taken
 	queued atomic.Int64  // bytes of queued bodies
-	done   chan struct{} // closed when run returns; then stop and err are set
-	stop   string        // why it stopped pulling: "" (exhausted), StopRequests, StopDuration
-	err    error         // a source error
+	// nextSend is the offset (+1; 0: none) of the request the sender is
+	// waiting to send, and sent ticks after each send: the preparer keeps
+	// its CPU off the instants of sends (see yield).
+	nextSend atomic.Int64
+	sent     chan struct{}
+	done     chan struct{} // closed when run returns; then stop and err are set
+	stop     string        // why it stopped pulling: "" (exhausted), StopRequests, StopDuration
+	err      error         // a source error
 }
 
 func newPreparer(load Load, src workloads.Source, d Doer) *preparer {
 	p := &preparer{src: src, arrival: load.Arrival, requests: load.Requests, duration: load.Duration,
 		lookAhead: load.LookAhead, maxBytes: load.LookAheadBytes,
 		out: make(chan prepItem, maxQueued), primed: make(chan struct{}), start: make(chan time.Time, 1),
-		freed: make(chan struct{}, 1), done: make(chan struct{})}
+		freed: make(chan struct{}, 1), sent: make(chan struct{}, 1), done: make(chan struct{})}
 	if p.lookAhead <= 0 {
 		p.lookAhead = DefaultLookAhead
 	}
@@ -79,12 +84,51 @@ func newPreparer(load Load, src workloads.Source, d Doer) *preparer {
 	return p
 }
 
-// take is called by the sender for each item it takes off the queue.
+// take is called by the sender for each item it takes off the queue,
+// before it waits for the item's send time.
 func (p *preparer) take(it prepItem) {
 	p.queued.Add(-it.size)
+	p.nextSend.Store(int64(it.offset) + 1)
 	select {
 	case p.freed <- struct{}{}:
 	default:
+	}
+}
+
+// sentOne is called by the sender once the item it took is sent (or not).
+func (p *preparer) sentOne() {
+	p.nextSend.Store(0)
+	select {
+	case p.sent <- struct{}{}:
+	default:
+	}
+}
+
+// yield waits, while the preparer is ahead (a prepared request is queued
+// beyond the one the sender waits on), until the sender's next send is
+// done when that send is due within twice the recent cost of preparing a
+// request: building a large prompt holds a CPU for milliseconds, and the
+// sender must find one free at its instant. It reports false when ctx is
+// done.
+func (p *preparer) yield(ctx context.Context, start time.Time, cost time.Duration) bool {
+	for {
+		next := p.nextSend.Load()
+		if next == 0 || len(p.out) == 0 {
+			return true
+		}
+		until := time.Until(start.Add(time.Duration(next - 1)))
+		if until > 2*cost {
+			return true
+		}
+		t := time.NewTimer(until + time.Millisecond)
+		select {
+		case <-p.sent:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+		t.Stop()
 	}
 }
 
@@ -100,8 +144,14 @@ func (p *preparer) run(ctx context.Context) {
 	}
 	defer prime()
 	var start time.Time
+	var cost time.Duration // moving average of building and encoding one request
 	for n := 0; p.requests == 0 || n < p.requests; n++ {
+		if !start.IsZero() && !p.yield(ctx, start, cost) {
+			return
+		}
+		t0 := time.Now()
 		it, err := p.src.Next()
+		build := time.Since(t0)
 		if err != nil {
 			p.err = sourceErr(err)
 			return
@@ -137,12 +187,17 @@ func (p *preparer) run(ctx context.Context) {
 				return
 			}
 		}
+		if !start.IsZero() && !p.yield(ctx, start, cost) {
+			return
+		}
+		t1 := time.Now()
 		pi := prepItem{it: it, n: n, offset: offset}
 		if p.doer != nil {
 			if pr, err := p.doer.Prepare(it.Request); err == nil {
 				pi.prep, pi.size = &pr, int64(pr.Size())
 			}
 		}
+		cost += (build + time.Since(t1) - cost) / 8
 		// Byte bound: wait for the sender to take bodies off the queue.
 		for q := p.queued.Load(); q > 0 && q+pi.size > p.maxBytes; q = p.queued.Load() {
 			prime() // the queue is as full as it may get

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,5 +180,35 @@ func TestClientDoPreparedSendsWhatDoSends(t *testing.T) {
 	}
 	if !r1.OK || !r2.OK || r1.OutputTokens != r2.OutputTokens {
 		t.Errorf("records %+v / %+v", r1, r2)
+	}
+}
+
+// TestPreparerYieldsToSends: while it is ahead, the preparer does not
+// start building a request when the sender's next send is due within twice
+// the cost of building one; it waits for that send. Behind (nothing
+// queued), or with the send far off, it goes on at once.
+func TestPreparerYieldsToSends(t *testing.T) {
+	start := time.Now()
+	p := newPreparer(Load{Trace: true}, &listSource{}, &fakeDoer{})
+	if !p.yield(context.Background(), start, time.Hour) {
+		t.Fatal("no send pending: yield must return at once")
+	}
+	p.out <- prepItem{}                 // ahead: one more request is ready
+	p.take(prepItem{offset: time.Hour}) // the sender waits to send at start+1h
+	if !p.yield(context.Background(), start, time.Millisecond) {
+		t.Fatal("send far off (1 h, cost 1 ms): yield must return at once")
+	}
+	var sent atomic.Bool
+	go func() {
+		sent.Store(true)
+		p.sentOne()
+	}()
+	if !p.yield(context.Background(), start, time.Hour) || !sent.Load() {
+		t.Error("send due within 2 x cost: yield returned before it was sent")
+	}
+	<-p.out
+	p.take(prepItem{offset: time.Hour})
+	if !p.yield(context.Background(), start, time.Hour) {
+		t.Error("behind (nothing queued): yield must return at once")
 	}
 }

@@ -315,12 +315,15 @@ func (r *runner) schedule(ctx context.Context) (time.Time, error) {
 		p.take(pi)
 		sched := start.Add(pi.offset)
 		if !sleepUntil(ctx, sched) {
+			p.sentOne()
 			break
 		}
 		if r.slots != nil && !r.acquireScheduled(ctx) {
+			p.sentOne()
 			break
 		}
 		r.launch(pi.it, itemID(pi.it, pi.n), false, sched, r.slots, pi.prep)
+		p.sentOne()
 		r.started++
 	}
 	stopPrep()
