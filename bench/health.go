@@ -46,9 +46,6 @@ type Health struct {
 	// EngineLateP99MS is how far the built-in engine fell behind its own
 	// clock (99th percentile of step lateness), when it reports it.
 	EngineLateP99MS *float64 `json:"engine_late_p99_ms,omitempty"`
-	// HeldBack counts requests a concurrency cap or a stop kept from
-	// starting at their intended time, when known.
-	HeldBack *int `json:"held_back,omitempty"`
 }
 
 // HealthSample is one reading of the process's counters.

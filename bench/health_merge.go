@@ -15,7 +15,7 @@ func MergeHealth(hs []*Health) *Health {
 		}
 		if i == 0 {
 			m = *h
-			m.CPUSeconds, m.CPUUtilization, m.SchedLatencyP99MS, m.EngineLateP99MS, m.HeldBack = nil, nil, nil, nil, nil
+			m.CPUSeconds, m.CPUUtilization, m.SchedLatencyP99MS, m.EngineLateP99MS = nil, nil, nil, nil
 		} else {
 			m.WindowS = max(m.WindowS, h.WindowS)
 			m.Cores = max(m.Cores, h.Cores)
@@ -34,13 +34,6 @@ func MergeHealth(hs []*Health) *Health {
 		m.CPUUtilization = maxPtr(m.CPUUtilization, h.CPUUtilization)
 		m.SchedLatencyP99MS = maxPtr(m.SchedLatencyP99MS, h.SchedLatencyP99MS)
 		m.EngineLateP99MS = maxPtr(m.EngineLateP99MS, h.EngineLateP99MS)
-		if h.HeldBack != nil {
-			n := *h.HeldBack
-			if m.HeldBack != nil {
-				n += *m.HeldBack
-			}
-			m.HeldBack = &n
-		}
 	}
 	return &m
 }

@@ -65,6 +65,8 @@ type WorkloadInfo struct {
 	Requests int `json:"requests"`
 	// File describes the input file, when the workload read one.
 	File any `json:"file,omitempty"`
+	// HeldBack is what a cap or a stop condition held back, when anything.
+	HeldBack *HeldBack `json:"held_back,omitempty"`
 }
 
 // WriteWorkloadInfo writes workload.json into dir.
@@ -110,7 +112,7 @@ type TargetInfo struct {
 
 // LoadInfo is Load in run.json terms.
 type LoadInfo struct {
-	Mode        string  `json:"mode"` // "closed" or "open"
+	Mode        string  `json:"mode"` // "closed", "open" or "trace"
 	Concurrency int     `json:"concurrency"`
 	Arrival     string  `json:"arrival,omitempty"`
 	RatePerS    float64 `json:"rate_per_s,omitempty"`
@@ -120,6 +122,20 @@ type LoadInfo struct {
 	Warmup      int     `json:"warmup"`
 	GraceS      float64 `json:"grace_s"`
 	Seed        uint64  `json:"seed"`
+	// Trace is how a timed workload runs on its own clock (mode "trace").
+	Trace *TraceInfo `json:"trace,omitempty"`
+}
+
+// TraceInfo is the clock of a trace run: the time scale, the window cut out
+// of trace time, and what falls in it.
+type TraceInfo struct {
+	TimeScale       float64 `json:"time_scale"`
+	WindowStartS    float64 `json:"window_start_s"`
+	WindowDurationS float64 `json:"window_duration_s,omitempty"` // absent: to the end
+	// Requests in the window (sessions, for session workloads), and the
+	// replay time from the first to the last one's start (after scaling).
+	Requests int     `json:"requests_in_window"`
+	SpanS    float64 `json:"span_s"`
 }
 
 // PublicTarget returns the part of t that may be written down.

@@ -45,6 +45,16 @@ type Load struct {
 	// Epoch is the run's start, the origin of every t_*_ms offset; zero
 	// means when Run starts. Engine scrapes share it.
 	Epoch time.Time
+	// Trace runs a timed workload on its own clock: every item carries its
+	// offset (Item.Timed), and Concurrency caps requests in flight only
+	// when it is above 0.
+	Trace bool
+	// LookAhead and LookAheadBytes bound how far ahead of its send time a
+	// scheduled request (Trace, or an Arrival) is built and encoded: by
+	// time and by the bytes of bodies waiting (0: DefaultLookAhead,
+	// DefaultLookAheadBytes).
+	LookAhead      time.Duration
+	LookAheadBytes int64
 }
 
 // Validate reports a Load that cannot run.
@@ -52,8 +62,10 @@ func (l Load) Validate() error {
 	switch {
 	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0:
 		return errors.New("bench: concurrency, requests, warmup, duration and grace must not be negative")
-	case l.Arrival == nil && l.Concurrency == 0:
+	case l.Arrival == nil && !l.Trace && l.Concurrency == 0:
 		return errors.New("bench: a closed loop needs a concurrency of at least 1 (or give a rate)")
+	case l.LookAhead < 0 || l.LookAheadBytes < 0:
+		return errors.New("bench: look-ahead must not be negative")
 	}
 	return nil
 }
@@ -68,7 +80,28 @@ type Outcome struct {
 	Issued int
 	// Interrupted is true when the run's context was cancelled.
 	Interrupted bool
+	// HeldBack counts the items of a finite workload (trace requests, or
+	// sessions) never started because a stop condition came first, and
+	// HeldBackBy names it: StopRequests, StopDuration, StopInterrupt or
+	// StopError. 0 when the whole workload ran or it is endless.
+	HeldBack   int
+	HeldBackBy string
+	// Workload is how many items the workload had (0: endless);
+	// Sessions says they are sessions.
+	Workload int
+	Sessions bool
+	// Delayed counts scheduled requests (trace, open loop) that waited for
+	// a slot of the Concurrency cap at their intended start.
+	Delayed int
 }
+
+// What stopped a run before its workload ended (Outcome.HeldBackBy).
+const (
+	StopRequests  = "requests"
+	StopDuration  = "duration"
+	StopInterrupt = "interrupt"
+	StopError     = "error"
+)
 
 // Run drives src through load into d, handing every finished Record to
 // sink. It returns when every started request has been recorded. The error
@@ -95,6 +128,9 @@ type runner struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	issued   int
+	started  int    // measured items started (sessions count once)
+	stopBy   string // why issuing stopped before the source ended
+	delayed  int    // scheduled requests that waited for a slot
 	failErr  error
 	stop     context.CancelFunc // stops issuing after a sink error
 }
@@ -138,14 +174,37 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now()}
 	if srcErr == nil {
 		r.rampSlots(ctx)
-		srcErr = r.measure(ctx, out.PhaseStart)
+		if r.load.Trace || r.load.Arrival != nil {
+			out.PhaseStart, srcErr = r.schedule(ctx)
+		} else {
+			srcErr = r.measure(ctx, out.PhaseStart)
+		}
 	}
 	r.wg.Wait()
 	cancelReqs()
 	out.Issued = r.issued
 	out.Interrupted = parent.Err() != nil
+	out.Delayed = r.delayed
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if plan, ok := workloads.PlanOf(r.src); ok {
+		out.Workload, out.Sessions = plan.Items, plan.Sessions
+		consumed := r.started
+		if r.load.WarmupSource == nil {
+			consumed += r.load.Warmup
+		}
+		if held := plan.Items - consumed; held > 0 {
+			out.HeldBack, out.HeldBackBy = held, r.stopBy
+			switch {
+			case out.Interrupted:
+				out.HeldBackBy = StopInterrupt
+			case srcErr != nil || r.failErr != nil:
+				out.HeldBackBy = StopError
+			case r.stopBy == "":
+				out.HeldBackBy = StopInterrupt
+			}
+		}
+	}
 	return out, errors.Join(srcErr, r.failErr)
 }
 
@@ -191,13 +250,14 @@ func (r *runner) warmup(ctx context.Context) error {
 		if !acquire(ctx, slots) {
 			return nil
 		}
-		r.launch(it, fmt.Sprintf("w%d", i), true, time.Now(), slots)
+		r.launch(it, fmt.Sprintf("w%d", i), true, time.Now(), slots, nil)
 	}
 	return nil
 }
 
+// measure runs the closed loop: the next item starts when a slot frees
+// (timed items still wait for their offset).
 func (r *runner) measure(ctx context.Context, start time.Time) error {
-	open := r.load.Arrival != nil
 	for n := 0; r.load.Requests == 0 || n < r.load.Requests; n++ {
 		if ctx.Err() != nil {
 			return nil
@@ -207,37 +267,94 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 			return sourceErr(err)
 		}
 		var sched time.Time
-		switch {
-		case it.Timed:
+		if it.Timed {
 			sched = start.Add(it.Offset)
-		case open:
-			sched = start.Add(r.load.Arrival.Offset(uint64(n)))
-		}
-		if !sched.IsZero() {
-			if r.load.Duration > 0 && sched.Sub(start) >= r.load.Duration {
+			if r.load.Duration > 0 && it.Offset >= r.load.Duration {
+				r.stopBy = StopDuration
 				return nil
 			}
 			if !sleepUntil(ctx, sched) {
 				return nil
 			}
 		}
-		if r.slots != nil && !acquire(ctx, r.slots) {
+		if !acquire(ctx, r.slots) {
 			return nil
 		}
 		if sched.IsZero() {
 			sched = time.Now() // closed loop: t_sched is when the slot freed
 			if r.load.Duration > 0 && sched.Sub(start) >= r.load.Duration {
 				<-r.slots
+				r.stopBy = StopDuration
 				return nil
 			}
 		}
-		id := it.ID
-		if id == "" {
-			id = fmt.Sprint(n + 1)
-		}
-		r.launch(it, id, false, sched, r.slots)
+		r.launch(it, itemID(it, n), false, sched, r.slots, nil)
+		r.started++
 	}
+	r.stopBy = StopRequests
 	return nil
+}
+
+// schedule runs a trace or an open loop: a preparer builds and encodes the
+// items ahead of their send time, and this loop only waits for each
+// intended start and hands the prepared request to its goroutine. The
+// measured phase starts once the first look-ahead is prepared; it returns
+// that start.
+func (r *runner) schedule(ctx context.Context) (time.Time, error) {
+	pctx, stopPrep := context.WithCancel(ctx)
+	defer stopPrep()
+	p := newPreparer(r.load, r.src, r.doer)
+	go p.run(pctx)
+	select {
+	case <-p.primed:
+	case <-ctx.Done():
+	}
+	start := time.Now()
+	p.start <- start
+	for pi := range p.out {
+		p.take(pi)
+		sched := start.Add(pi.offset)
+		if !sleepUntil(ctx, sched) {
+			p.sentOne()
+			break
+		}
+		if r.slots != nil && !r.acquireScheduled(ctx) {
+			p.sentOne()
+			break
+		}
+		r.launch(pi.it, itemID(pi.it, pi.n), false, sched, r.slots, pi.prep)
+		p.sentOne()
+		r.started++
+	}
+	stopPrep()
+	<-p.done
+	if ctx.Err() == nil {
+		r.stopBy = p.stop
+	}
+	return start, p.err
+}
+
+// acquireScheduled takes a slot for a request at its intended start,
+// counting it as delayed when it has to wait for one.
+func (r *runner) acquireScheduled(ctx context.Context) bool {
+	select {
+	case r.slots <- struct{}{}:
+		return true
+	default:
+	}
+	r.delayed++ // the cap holds it past its intended start
+	return acquire(ctx, r.slots)
+}
+
+func itemID(it workloads.Item, n int) string {
+	if it.ID != "" {
+		return it.ID
+	}
+	return fmt.Sprint(n + 1)
+}
+
+func errUntimedItem(n int) error {
+	return fmt.Errorf("bench: workload: item %d has no intended start: a trace run needs every item timed", n+1)
 }
 
 func sourceErr(err error) error {
@@ -249,7 +366,9 @@ func sourceErr(err error) error {
 
 // launch runs item (and the turns that follow it in its session) in its own
 // goroutine, holding a slot of slots (nil: none) until the session ends.
-func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}) {
+// prep, when set, is the item's request prepared ahead; a session's later
+// turns are prepared during their think time when the Doer can.
+func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}, prep *Prepared) {
 	r.wg.Add(1)
 	if !warmup {
 		r.mu.Lock()
@@ -262,8 +381,15 @@ func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Ti
 		if slots != nil {
 			defer func() { <-slots }()
 		}
+		preparer, _ := r.doer.(Preparer)
 		for {
-			rec, reply := r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
+			var rec Record
+			var reply workloads.Reply
+			if prep != nil {
+				rec, reply = preparer.DoPrepared(r.reqCtx, *prep, r.epoch, sched)
+			} else {
+				rec, reply = r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
+			}
 			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
 			if err := r.sink.Write(rec); err != nil {
 				r.mu.Lock()
@@ -282,6 +408,12 @@ func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Ti
 				return
 			}
 			sched = time.Now().Add(delay)
+			prep = nil
+			if preparer != nil {
+				if p, err := preparer.Prepare(next.Request); err == nil {
+					prep = &p
+				}
+			}
 			// A session's next turn is a new request: none after a stop.
 			if !sleepUntil(r.issueCtx, sched) {
 				return
@@ -323,4 +455,38 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// HeldBack is what a cap or a stop condition held back of a finite
+// workload: summary.json's held_back, kept in workload.json so that a
+// rebuilt summary has it too.
+type HeldBack struct {
+	// Requests counts items never sent (sessions, for session workloads),
+	// of Of the workload had; By names the stop condition (StopRequests,
+	// StopDuration, StopInterrupt, StopError), or "concurrency" when all
+	// were sent but Delayed of them waited for a slot of the cap.
+	Requests int    `json:"requests"`
+	Of       int    `json:"of"`
+	By       string `json:"by"`
+	// Sessions says Requests and Of count sessions.
+	Sessions bool `json:"sessions,omitempty"`
+	// Delayed counts scheduled requests that waited for a --concurrency
+	// slot past their intended start.
+	Delayed int `json:"delayed,omitempty"`
+}
+
+// HeldBackByConcurrency is HeldBack.By when a concurrency cap delayed
+// requests but every one was sent.
+const HeldBackByConcurrency = "concurrency"
+
+// HeldBackInfo returns what the run held back, nil when nothing was.
+func (o Outcome) HeldBackInfo() *HeldBack {
+	if o.HeldBack == 0 && o.Delayed == 0 {
+		return nil
+	}
+	h := &HeldBack{Requests: o.HeldBack, Of: o.Workload, By: o.HeldBackBy, Sessions: o.Sessions, Delayed: o.Delayed}
+	if h.Requests == 0 {
+		h.By = HeldBackByConcurrency
+	}
+	return h
 }

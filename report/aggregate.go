@@ -246,9 +246,6 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	s := a.Close()
 	s.Shards = shardsOf(ri)
 	s.Requests.SkippedLines = bench.SkippedLines(warns)
-	if riErr == nil {
-		s.SetValidity(ri)
-	}
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {
 	case err == nil:
@@ -263,8 +260,14 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		// engine section, and say so.
 		warns = append(warns, bench.Warning{Msg: fmt.Sprintf("engine section left out: %v", err)})
 	}
-	if wi, err := bench.ReadWorkloadInfo(dir); err == nil && wi.IntendedPrefixReuse != nil {
-		s.SetIntendedPrefixReuse(*wi.IntendedPrefixReuse)
+	if wi, err := bench.ReadWorkloadInfo(dir); err == nil {
+		if wi.IntendedPrefixReuse != nil {
+			s.SetIntendedPrefixReuse(*wi.IntendedPrefixReuse)
+		}
+		s.SetHeldBack(wi.HeldBack)
+	}
+	if riErr == nil {
+		s.SetValidity(ri) // last: it reads held_back too
 	}
 	return s, warns, nil
 }

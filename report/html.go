@@ -206,6 +206,9 @@ func loadText(l bench.LoadInfo) string {
 	if l.Burstiness > 0 {
 		parts = append(parts, fmt.Sprintf("burstiness %g", l.Burstiness))
 	}
+	if tr := l.Trace; tr != nil {
+		parts = append(parts, fmt.Sprintf("%d requests in the window, time scale %g", tr.Requests, tr.TimeScale))
+	}
 	if l.Requests > 0 {
 		parts = append(parts, fmt.Sprintf("%d requests", l.Requests))
 	}

@@ -177,3 +177,36 @@ func TestSpecDisagreementAndMetrics(t *testing.T) {
 		t.Errorf("engine JSON %s (%v)", b, err)
 	}
 }
+
+// TestPrefixReuseEngineWording: the engine's prefix-cache counters count a
+// preempted request's recomputation again, and the table says so beside
+// the figure, naming the preemptions when there were any.
+func TestPrefixReuseEngineWording(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		preemptions *float64
+		want, not   string
+	}{
+		{"no preemptions", ptrF(0), "including the recomputation of preempted requests", "overstate"},
+		{"preempted", ptrF(12), "(12 preemptions in this run: the counters overstate reuse)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewAggregator().Close()
+			s.SetIntendedPrefixReuse(0.061)
+			s.SetEngineMetrics(scrape.EngineSummary{Name: "vllm", Preemptions: tc.preemptions, PrefixCacheHitRate: ptrF(0.15), PrefixCacheSource: "hits/queries"})
+			var tb strings.Builder
+			if err := s.WriteTable(&tb); err != nil {
+				t.Fatal(err)
+			}
+			out := tb.String()
+			if !strings.Contains(out, "intended 6.1%, obtained (engine counters) 15.0%") || !strings.Contains(out, tc.want) {
+				t.Errorf("table lacks %q:\n%s", tc.want, out)
+			}
+			if tc.not != "" && strings.Contains(out, tc.not) {
+				t.Errorf("table says %q:\n%s", tc.not, out)
+			}
+		})
+	}
+}
+
+func ptrF(v float64) *float64 { return &v }

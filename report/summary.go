@@ -12,6 +12,9 @@ import (
 // samples, for example latencies of a run where every request failed.
 type Summary struct {
 	Requests Requests `json:"requests"`
+	// HeldBack is what a cap or a stop condition held back of a finite
+	// workload (heldback.go); absent when nothing was.
+	HeldBack *HeldBack `json:"held_back,omitempty"`
 	// WindowS is the measurement window [min t_start, max t_done] over
 	// measured records, in seconds; 0 when there are none.
 	WindowS    float64    `json:"window_s"`

@@ -78,6 +78,9 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 		}
 		line("Validity", "NOT VALID: %s (validity in summary.json)", strings.Join(checks, ", "))
 	}
+	if h := s.HeldBack; h != nil {
+		line("", "WARNING: %s", HeldBackText(h))
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

@@ -79,5 +79,15 @@ func (s *Summary) writeEngine(line func(label, format string, args ...any)) {
 			}
 		}
 		line("Prefix reuse", "%s", strings.Join(parts, ", "))
+		if p.ObtainedEngine != nil {
+			// The engines' hit counters count every prefill lookup, so a
+			// request preempted and recomputed is counted again: after
+			// preemptions the figure overstates what the workload obtained.
+			note := "engine counters count every prefill lookup, including the recomputation of preempted requests"
+			if m := e.EngineSummary; m != nil && m.Preemptions != nil && *m.Preemptions > 0 {
+				note += fmt.Sprintf(" (%.0f preemptions in this run: the counters overstate reuse)", *m.Preemptions)
+			}
+			line("", "%s", note)
+		}
 	}
 }

@@ -232,11 +232,22 @@ func checkEngineLate(in ValidityInput) *Reason {
 		Message: fmt.Sprintf("the built-in engine fell %.1f ms (p99) behind its own clock: the host starved it", *h.EngineLateP99MS)}
 }
 
+// checkHeldBack fails a run whose load was not the workload's: a
+// --concurrency cap that made scheduled requests wait past their start (the
+// arrival pattern changed), or a run cut short by an interrupt or an error.
+// A stop the user asked for (--requests, --duration) measured what was
+// asked: held_back reports it, and the run stays valid.
 func checkHeldBack(in ValidityInput) *Reason {
-	h := in.Health
-	if h == nil || h.HeldBack == nil || *h.HeldBack == 0 {
+	h := in.Summary.HeldBack
+	switch {
+	case h == nil:
 		return nil
+	case h.Delayed > 0:
+		return &Reason{Value: float64(h.Delayed), Threshold: 0, Unit: "requests",
+			Message: fmt.Sprintf("%d requests waited for a --concurrency slot past their intended start: the arrivals sent were not the workload's", h.Delayed)}
+	case h.Requests > 0 && (h.By == bench.StopInterrupt || h.By == bench.StopError):
+		return &Reason{Value: float64(h.Requests), Threshold: 0, Unit: "requests",
+			Message: "the run ended early: " + HeldBackText(h)}
 	}
-	return &Reason{Value: float64(*h.HeldBack), Threshold: 0, Unit: "requests",
-		Message: fmt.Sprintf("%d requests were held back by a concurrency cap or a stop: the load sent was not the load intended", *h.HeldBack)}
+	return nil
 }

@@ -42,6 +42,7 @@ func TestValidity(t *testing.T) {
 		load   bench.LoadInfo
 		health *bench.Health
 		clock  string
+		held   *bench.HeldBack
 		want   []string // failed checks, in order
 	}{
 		{name: "virtual clock: the host's CPU shapes nothing", recs: paced(50, 10, 10), load: closed, clock: bench.ClockVirtual,
@@ -60,11 +61,14 @@ func TestValidity(t *testing.T) {
 		{name: "time-scaled engine", recs: paced(50, 10, 10), load: closed, health: with(func(h *bench.Health) { h.EngineTimeScale = 0.2 }), want: []string{"engine_time_scaled"}},
 		{name: "engine late", recs: paced(50, 10, 10), load: closed, health: with(func(h *bench.Health) { h.EngineLateP99MS = fptr(50) }), want: []string{"engine_late"}},
 		{name: "engine on time", recs: paced(50, 10, 10), load: closed, health: with(func(h *bench.Health) { h.EngineLateP99MS = fptr(1) })},
-		{name: "held back", recs: paced(50, 10, 10), load: closed, health: with(func(h *bench.Health) { h.HeldBack = iptr(7) }), want: []string{"held_back"}},
+		{name: "a cap delayed scheduled requests", recs: paced(50, 10, 10), load: closed, health: healthy(), held: &bench.HeldBack{Of: 50, By: bench.HeldBackByConcurrency, Delayed: 7}, want: []string{"held_back"}},
+		{name: "interrupted before the workload ended", recs: paced(50, 10, 10), load: closed, health: healthy(), held: &bench.HeldBack{Requests: 20, Of: 70, By: bench.StopInterrupt}, want: []string{"held_back"}},
+		{name: "--requests asked for part of a trace", recs: paced(50, 10, 10), load: closed, health: healthy(), held: &bench.HeldBack{Requests: 20, Of: 70, By: bench.StopRequests}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := summarize(tt.recs)
+			s.HeldBack = tt.held
 			s.SetValidity(bench.RunInfo{Load: tt.load, Health: tt.health, Clock: tt.clock})
 			var got []string
 			for _, r := range s.Validity.Reasons {

@@ -186,16 +186,35 @@ func openMooncakeSessions(path string, blockTokens int, seed uint64) (SessionRea
 		blockTokens = mcBlockTokens
 	}
 	sessions := groupMooncake(reqs, blockTokens)
+	name := filepath.Base(path)
 	i := 0
-	return funcSessions{next: func() (*Session, error) {
+	return mcSessions{funcSessions: funcSessions{next: func() (*Session, error) {
 		if i >= len(sessions) {
 			return nil, io.EOF
 		}
 		i++
 		s := mooncakeSession(sessions[i-1], blockTokens, seed)
-		s.where = fmt.Sprintf("%s line %d", filepath.Base(path), sessions[i-1][0].line)
+		s.where = fmt.Sprintf("%s line %d", name, sessions[i-1][0].line)
 		return s, nil
-	}}, nil
+	}}, name: name, groups: sessions}, nil
+}
+
+// mcSessions plays grouped Mooncake requests as sessions; the file was
+// validated when it was read, so its heads are known without building
+// the prompts.
+type mcSessions struct {
+	funcSessions
+	name   string
+	groups [][]mcRequest
+}
+
+func (m mcSessions) heads() []sessionHead {
+	hs := make([]sessionHead, len(m.groups))
+	for i, g := range m.groups {
+		start := g[0].timestampMS
+		hs[i] = sessionHead{id: fmt.Sprintf("mooncake-%d", g[0].line), where: fmt.Sprintf("%s line %d", m.name, g[0].line), startMS: &start}
+	}
+	return hs
 }
 
 // mooncakeSession builds the turns of one grouped session.

@@ -6,6 +6,11 @@
 //
 // A Shard splits a Source and an Arrival over several processes so that,
 // together, they send exactly what one process would (run --shard i/N).
+// Every file-based kind is read and validated whole when it is opened (session
+// files in a first pass, then replayed lazily), so bad input fails before
+// anything is sent; a finite Source reports its Plan (how many items, on
+// what clock, over what span), from which a run picks its defaults and
+// counts what a stop condition held back.
 //
 // workloads is a leaf: it imports nothing else of tokenbench, so a Source can
 // be tested, inspected and converted without sending a request. Everything

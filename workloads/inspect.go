@@ -68,7 +68,8 @@ type lener interface{ Len() int }
 
 // Inspect opens the workload spec describes and reads up to limit requests
 // from it (limit 0: one pass over a dataset, a whole trace, or
-// DefaultInspectLimit requests of an endless source). Nothing is sent, so
+// every session of a session file, or DefaultInspectLimit requests of an
+// endless source). Nothing is sent, so
 // sources of multi-turn sessions show each session's first turn only: later
 // turns are built from replies.
 func Inspect(spec Spec, limit int) (*Inspection, error) {
@@ -80,13 +81,18 @@ func Inspect(spec Spec, limit int) (*Inspection, error) {
 		return nil, err
 	}
 	if limit == 0 {
+		_, finite := PlanOf(src)
 		switch s := src.(type) {
 		case lener:
 			limit = s.Len()
 		case FileReporter:
 			limit = math.MaxInt // a trace ends
 		default:
-			limit = DefaultInspectLimit
+			if finite {
+				limit = math.MaxInt // sessions end too
+			} else {
+				limit = DefaultInspectLimit
+			}
 		}
 	}
 	ins := &Inspection{Kind: spec.Kind, Path: spec.Path}

@@ -2,7 +2,10 @@ package workloads
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +112,26 @@ func TestExamples(t *testing.T) {
 				t.Errorf("%d requests, file %+v", ins.Requests, ins.File)
 			}
 		})
+	}
+}
+
+// TestInspectLimitZeroReadsAllSessions: --limit 0 means all, also for a
+// session file longer than DefaultInspectLimit.
+func TestInspectLimitZeroReadsAllSessions(t *testing.T) {
+	var sb strings.Builder
+	n := DefaultInspectLimit + 1
+	for i := range n {
+		fmt.Fprintf(&sb, `{"session_id": "s%d", "turns": [{"user": "x"}]}`+"\n", i)
+	}
+	p := filepath.Join(t.TempDir(), "s.jsonl")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := Inspect(Spec{Kind: "sessions", Path: p}, 0)
+	if err != nil || ins.Requests != n || ins.Limited {
+		t.Errorf("read %d (limited %v, %v), want all %d", ins.Requests, ins.Limited, err, n)
+	}
+	if ins, _ := Inspect(Spec{Kind: "sessions", Path: p}, 10); ins.Requests != 10 || !ins.Limited {
+		t.Errorf("limit 10: read %d (limited %v)", ins.Requests, ins.Limited)
 	}
 }

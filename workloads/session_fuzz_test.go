@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -69,6 +70,21 @@ func FuzzReadSessions(f *testing.F) {
 				t.Fatalf("a valid session does not read back: %v\n%s", err, buf.String())
 			}
 		}
+		// The validating pass agrees with the replay: it passes exactly
+		// when the replay meets no error, and counts what the replay plays.
+		spec := Spec{Path: "f.jsonl", TraceStart: time.Second, TraceDuration: time.Minute}
+		plan, scanErr := scanSessions(ReadSessions(strings.NewReader(text), "f.jsonl"), spec)
+		src, err := NewSessionSource(ReadSessions(strings.NewReader(text), "f.jsonl"), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, playErr := sessItems(src)
+		if scanErr == nil && (playErr != nil || len(items) != plan.Items) {
+			t.Fatalf("scan passed with %d sessions; replay played %d, error %v", plan.Items, len(items), playErr)
+		}
+		if scanErr == nil && plan.Timed && len(items) > 0 && items[len(items)-1].Offset != plan.Span {
+			t.Fatalf("span %v, last offset %v", plan.Span, items[len(items)-1].Offset)
+		}
 	})
 }
 
@@ -99,6 +115,7 @@ func FuzzParseSWEAgent(f *testing.F) {
 	b, _ := os.ReadFile("testdata/sessions/swe_simple.traj")
 	f.Add(b)
 	f.Add([]byte(`{"history": [{"role": "system", "content": "s"}, {"role": "user", "content": [{"type": "text", "text": "u"}]}, {"role": "assistant", "content": "a", "tool_calls": [{"id": "1", "function": {"name": "f", "arguments": {"a": 1}}}]}, {"role": "tool", "content": "o", "tool_call_ids": ["1"]}], "trajectory": [{"action": "x", "execution_time": "0.5"}], "replay_config": "{\"agent\": {\"tools\": {\"command_docs\": \"f:\\n  docstring: d\\n\"}}}"}`))
+	f.Add([]byte(`{"history": [{"role": "user", "content": "u"}], "tools": [{"function": {"name": "f"}}], "replay_config": {"agent": {"tools": {"tools": [{"type": "function", "function": {"name": "g"}}]}}}}`))
 	f.Fuzz(func(t *testing.T, traj []byte) {
 		s, err := parseSWEAgent(traj, "t")
 		if err != nil {
@@ -143,6 +160,7 @@ func FuzzMooncakeSessions(f *testing.F) {
 func FuzzCommandDocs(f *testing.F) {
 	f.Add("bash:\n  docstring: run\n  signature: <c>\n  arguments:\n    - c (string) [required]: cmd\n")
 	f.Add("a:\n  signature: x\nb:\n\nc:\n  arguments:\n    - (x) [optional]:\n")
+	f.Add("edit:\n  docstring: d\n\nTips:\n\n1. x\n  signature: edit\nend:\n\n  arguments:\n    - a (int) [required]: b\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, tl := range parseCommandDocs(text) {
 			if tl.Function == nil || tl.Function.Name == "" {

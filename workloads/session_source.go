@@ -12,8 +12,10 @@ func init() {
 	register("sessions", openSessionKind("sessions", FormatSessions))
 }
 
-// openSessionKind returns the Opener of workload kind, a session format: the
-// file is read as sessions and played by a session Source.
+// openSessionKind returns the Opener of workload kind, a session format. The
+// file is read twice: once through, validating every session (so that bad
+// input fails before anything is sent, naming the file and line) and
+// counting those in the trace window, then again, lazily, to play them.
 func openSessionKind(kind, format string) Opener {
 	return func(s Spec) (Source, error) {
 		if s.Path == "" {
@@ -22,11 +24,25 @@ func openSessionKind(kind, format string) Opener {
 		if _, err := sessionOptionsOf(s); err != nil {
 			return nil, err
 		}
-		r, err := OpenSessions(format, s.Path, ConvertOptions{BlockTokens: s.BlockTokens, Seed: s.Seed})
+		co := ConvertOptions{BlockTokens: s.BlockTokens, Seed: s.Seed}
+		r, err := OpenSessions(format, s.Path, co)
 		if err != nil {
 			return nil, err
 		}
-		return NewSessionSource(r, s)
+		plan, err := scanSessions(r, s)
+		if err != nil {
+			return nil, err
+		}
+		if _, reusable := r.(sessionHeader); !reusable {
+			if r, err = OpenSessions(format, s.Path, co); err != nil {
+				return nil, err
+			}
+		}
+		src, err := NewSessionSource(r, s)
+		if err != nil {
+			return nil, err
+		}
+		return plannedSessions{src.(*sessionSource), plan}, nil
 	}
 }
 
@@ -65,19 +81,24 @@ func NewSessionSource(r SessionReader, s Spec) (Source, error) {
 		r.Close()
 		return nil, err
 	}
-	return &sessionSource{r: r, o: o, start: s.TraceStart, window: s.TraceDuration, ids: map[string]string{}}, nil
+	return &sessionSource{r: r, o: o, check: newSessionCheck(s)}, nil
 }
 
 type sessionSource struct {
-	r             SessionReader
-	o             sessionOptions
-	start, window time.Duration
-	ids           map[string]string // session id -> where it was read
-	n             int               // sessions read
-	timed         bool
-	last          time.Duration // start of the previous timed session
-	err           error
+	r     SessionReader
+	o     sessionOptions
+	check sessionCheck
+	err   error
 }
+
+// plannedSessions is a session Source whose file was scanned up front.
+type plannedSessions struct {
+	*sessionSource
+	plan Plan
+}
+
+// Plan implements Planner.
+func (p plannedSessions) Plan() Plan { return p.plan }
 
 func (src *sessionSource) Next() (Item, error) {
 	for src.err == nil {
@@ -102,41 +123,22 @@ func (src *sessionSource) next() (it Item, skip bool, err error) {
 	if err != nil {
 		return it, false, err
 	}
-	where := s.where
-	if where == "" {
-		where = "session " + s.ID
-	}
 	if err := s.Validate(); err != nil {
-		return it, false, fmt.Errorf("workloads: %s: %w", where, err)
+		return it, false, fmt.Errorf("workloads: %s: %w", s.whereText(), err)
 	}
-	if prev, dup := src.ids[s.ID]; dup {
-		return it, false, fmt.Errorf("workloads: %s: session_id %q already used (%s)", where, s.ID, prev)
-	}
-	src.ids[s.ID] = where
-	timed := s.StartMS != nil
-	if src.n == 0 {
-		src.timed = timed
-	}
-	src.n++
-	if timed != src.timed {
-		return it, false, fmt.Errorf("workloads: %s: start_ms: given on some sessions only; give it on all or none", where)
-	}
-	if !timed {
-		return newSessionPlay(s, src.o).item(), false, nil
-	}
-	at := time.Duration(math.Round(*s.StartMS * float64(time.Millisecond)))
-	if at < src.last {
-		return it, false, fmt.Errorf("workloads: %s: start_ms: %v is before the previous session's; sessions must be in start order", where, *s.StartMS)
-	}
-	src.last = at
+	at, v, err := src.check.check(s.head())
 	switch {
-	case at < src.start:
+	case err != nil:
+		return it, false, err
+	case v == headBefore:
 		return it, true, nil
-	case src.window > 0 && at >= src.start+src.window:
+	case v == headAfter:
 		return it, false, ErrExhausted
 	}
 	it = newSessionPlay(s, src.o).item()
-	it.Timed = true
-	it.Offset = time.Duration(math.Round(float64(at-src.start) / src.o.timeScale))
+	if s.StartMS != nil {
+		it.Timed = true
+		it.Offset = time.Duration(math.Round(float64(at-src.check.start) / src.o.timeScale))
+	}
 	return it, false, nil
 }

@@ -27,15 +27,16 @@ func init() {
 // messages after it are that turn's tool results, and the messages between
 // them and the next assistant message are the next turn's input. The step
 // "execution_time" of "trajectory" (seconds) is the think time before the
-// turn that follows the step. Tools come from replay_config's command_docs;
-// tools the calls use but the docs lack are derived from the calls'
-// arguments. SWE-agent's history processors (for example showing only the
+// turn that follows the step. Tools come from the trajectory's own tools
+// list when it has one, else from replay_config's command_docs; tools the
+// calls use but neither lists are derived from the calls' arguments. SWE-agent's history processors (for example showing only the
 // last 5 observations) are not applied: every turn sends the full history.
 
 type sweTraj struct {
 	History      []sweMessage      `json:"history"`
 	Trajectory   []json.RawMessage `json:"trajectory"`
 	ReplayConfig json.RawMessage   `json:"replay_config"`
+	Tools        []json.RawMessage `json:"tools"`
 }
 
 type sweMessage struct {
@@ -197,8 +198,12 @@ func parseSWEAgent(b []byte, id string) (*Session, error) {
 		}
 	}
 	sweThinkTimes(s, actions, steps)
-	if used {
-		s.Tools = sweTools(tr.ReplayConfig, s.Turns)
+	own, err := sweOwnTools(tr.Tools, tr.ReplayConfig)
+	if err != nil {
+		return nil, err
+	}
+	if used || len(own) > 0 {
+		s.Tools = sweTools(own, tr.ReplayConfig, s.Turns)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -165,3 +165,66 @@ func TestParseCommandDocs(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestParseCommandDocsTips: a line ending in a colon inside a docstring
+// ("Tips:", as in SWE-agent's edit documentation) is text of that command,
+// not a tool, and the command keeps the arguments documented after it.
+func TestParseCommandDocsTips(t *testing.T) {
+	docs := "edit:\n  docstring: replace text\n\nTips:\n\n1. mind the indentation\n  signature: edit <search> <replace>\n" +
+		"  arguments:\n    - search (string) [required]: old text\n    - replace (string) [required]: new text\n\n" +
+		"submit:\n  signature: submit\n"
+	got := parseCommandDocs(docs)
+	var names []string
+	for _, tl := range got {
+		names = append(names, tl.Function.Name)
+	}
+	if strings.Join(names, " ") != "edit submit" {
+		t.Fatalf("tools %v, want edit submit", names)
+	}
+	p, _ := json.Marshal(got[0].Function.Parameters)
+	if string(p) != `{"properties":{"replace":{"description":"new text","type":"string"},"search":{"description":"old text","type":"string"}},"required":["search","replace"],"type":"object"}` {
+		t.Errorf("edit parameters %s", p)
+	}
+	if d := got[0].Function.Description; d != "replace text\nTips:\n1. mind the indentation" {
+		t.Errorf("edit description %q", d)
+	}
+}
+
+// TestParseSWEAgentOwnTools: a trajectory's own tools list wins over the
+// command docs; docs fill in only a tool the calls use that the list lacks.
+func TestParseSWEAgentOwnTools(t *testing.T) {
+	history := `"history": [{"role": "user", "content": "x"},
+	  {"role": "assistant", "content": "", "tool_calls": [{"id": "a", "function": {"name": "goto", "arguments": "{}"}}]},
+	  {"role": "tool", "content": "o", "tool_call_id": "a"}]`
+	docs := `"command_docs": "goto:\n  signature: goto <n>\n  arguments:\n    - n (integer) [required]: line\n\nedit:\n  signature: edit\n"`
+	for _, tc := range []struct{ name, traj, want string }{
+		{"top-level tools", `{` + history + `, "tools": [{"type": "function", "function": {"name": "edit", "parameters": {"type": "object", "properties": {"x": {"type": "string"}}}}}],
+		  "replay_config": {"agent": {"tools": {` + docs + `}}}}`, "edit(x) goto(n)"},
+		{"replay_config tools", `{` + history + `, "replay_config": {"agent": {"tools": {` + docs + `,
+		  "tools": [{"function": {"name": "goto", "parameters": {"type": "object", "properties": {"line": {"type": "integer"}}}}}]}}}}`, "goto(line)"},
+		{"docs only", `{` + history + `, "replay_config": {"agent": {"tools": {` + docs + `}}}}`, "goto(n) edit()"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := parseSWEAgent([]byte(tc.traj), "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tl := range s.Tools {
+				props, _ := tl.Function.Parameters.(map[string]any)["properties"].(map[string]any)
+				var ps []string
+				for k := range props {
+					ps = append(ps, k)
+				}
+				got = append(got, tl.Function.Name+"("+strings.Join(ps, ",")+")")
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("tools %v, want %s", got, tc.want)
+			}
+		})
+	}
+	_, err := parseSWEAgent([]byte(`{`+history+`, "tools": [{"function": {}}]}`), "t")
+	if err == nil || !strings.Contains(err.Error(), "tools[0]: a tool needs function.name") {
+		t.Errorf("nameless tool: %v", err)
+	}
+}

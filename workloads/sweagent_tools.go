@@ -2,24 +2,51 @@ package workloads
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// sweTools builds the tool definitions of a SWE-agent session: the commands
-// documented in replay_config.agent.tools.command_docs (in their order),
-// then a derived definition for each tool the recorded calls use that the
-// docs lack (its parameters are the argument names seen, typed by their
-// values, none required).
-func sweTools(replayConfig json.RawMessage, turns []Turn) []openai.Tool {
+// sweTools builds the tool definitions of a SWE-agent session. The
+// trajectory's own tools list (own), when it has one, is what the agent
+// offered and wins: it is kept whole, in its order. Without one, the
+// commands documented in replay_config.agent.tools.command_docs are the
+// tools (in their order). Then a tool the recorded calls use that neither
+// lists is added: from the docs when they have it, else derived from the
+// calls (its parameters are the argument names seen, typed by their values,
+// none required).
+func sweTools(own []openai.Tool, replayConfig json.RawMessage, turns []Turn) []openai.Tool {
 	var tools []openai.Tool
 	have := map[string]bool{}
-	for _, t := range parseCommandDocs(sweCommandDocs(replayConfig)) {
-		if !have[t.Function.Name] {
+	add := func(t openai.Tool) {
+		if t.Function != nil && !have[t.Function.Name] {
 			have[t.Function.Name] = true
 			tools = append(tools, t)
+		}
+	}
+	for _, t := range own {
+		add(t)
+	}
+	docs := parseCommandDocs(sweCommandDocs(replayConfig))
+	if len(own) == 0 {
+		for _, t := range docs {
+			add(t)
+		}
+	} else {
+		used := map[string]bool{}
+		for _, t := range turns {
+			if t.Recorded != nil {
+				for _, c := range t.Recorded.ToolCalls {
+					used[c.Function.Name] = true
+				}
+			}
+		}
+		for _, t := range docs {
+			if used[t.Function.Name] {
+				add(t)
+			}
 		}
 	}
 	derived := map[string]map[string]any{} // tool -> argument -> schema
@@ -97,12 +124,54 @@ func sweCommandDocs(raw json.RawMessage) string {
 	return rc.Agent.Tools.CommandDocs
 }
 
+// sweOwnTools reads the trajectory's own tool definitions: its top-level
+// "tools", else replay_config.agent.tools.tools when that is a list (the
+// OpenAI definitions SWE-agent sends in function-calling mode). Errors name
+// the field.
+func sweOwnTools(top []json.RawMessage, replayConfig json.RawMessage) ([]openai.Tool, error) {
+	field := "tools"
+	if len(top) == 0 {
+		raw := replayConfig
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			raw = json.RawMessage(s)
+		}
+		var rc struct {
+			Agent struct {
+				Tools struct {
+					Tools json.RawMessage `json:"tools"`
+				} `json:"tools"`
+			} `json:"agent"`
+		}
+		if json.Unmarshal(raw, &rc) != nil || json.Unmarshal(rc.Agent.Tools.Tools, &top) != nil {
+			return nil, nil // absent, or not a list: not a tools list of ours
+		}
+		field = "replay_config.agent.tools.tools"
+	}
+	tools := make([]openai.Tool, 0, len(top))
+	for i, raw := range top {
+		var t openai.Tool
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, sessFieldErr(fmt.Sprintf("%s[%d]", field, i), "want an OpenAI tool definition: %v", err)
+		}
+		if t.Type == "" {
+			t.Type = openai.ToolTypeFunction
+		}
+		if t.Function == nil || t.Function.Name == "" {
+			return nil, sessFieldErr(fmt.Sprintf("%s[%d]", field, i), "a tool needs function.name")
+		}
+		tools = append(tools, t)
+	}
+	return tools, nil
+}
+
 var (
 	sweDocName = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_-]*):\s*$`)
 	sweDocArg  = regexp.MustCompile(`^\s*-\s+(\S+)\s+\(([^)]*)\)\s+\[(required|optional)\]:\s?(.*)$`)
 )
 
-// parseCommandDocs reads SWE-agent's command documentation:
+// parseCommandDocs reads SWE-agent's command documentation, as its
+// generate_command_docs writes it:
 //
 //	name:
 //	  docstring: what it does
@@ -110,27 +179,47 @@ var (
 //	  arguments:
 //	    - arg (string) [required]: what it is
 //
-// A signature may span lines; a new command starts after a blank line.
+// A command starts at a line "name:" whose next non-blank line is its
+// "  docstring:" or "  signature:": that structure, not a line ending in a
+// colon, makes a tool, so "Tips:" or "end:" inside a docstring or a
+// multi-line signature stays text of the command it belongs to.
 func parseCommandDocs(text string) []openai.Tool {
 	type doc struct {
 		name, desc string
 		props      map[string]any
 		required   []string
 	}
+	lines := strings.Split(text, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], "\r")
+	}
+	header := func(i int) string {
+		m := sweDocName.FindStringSubmatch(lines[i])
+		if m == nil {
+			return ""
+		}
+		for _, l := range lines[i+1:] {
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			if strings.HasPrefix(l, "  docstring:") || strings.HasPrefix(l, "  signature:") {
+				return m[1]
+			}
+			return ""
+		}
+		return ""
+	}
 	var docs []*doc
 	var cur *doc
-	section, prevBlank := "", true
-	for _, l := range strings.Split(text, "\n") {
-		l = strings.TrimRight(l, "\r")
-		blank := strings.TrimSpace(l) == ""
-		if m := sweDocName.FindStringSubmatch(l); m != nil && (prevBlank || section != "signature") {
-			cur = &doc{name: m[1], props: map[string]any{}}
+	section := ""
+	for i, l := range lines {
+		if name := header(i); name != "" {
+			cur = &doc{name: name, props: map[string]any{}}
 			docs = append(docs, cur)
-			section, prevBlank = "", false
+			section = ""
 			continue
 		}
-		prevBlank = blank
-		if cur == nil || blank {
+		if cur == nil || strings.TrimSpace(l) == "" {
 			continue
 		}
 		switch {

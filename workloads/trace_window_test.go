@@ -195,3 +195,37 @@ func TestTraceClockErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTracePlan: a trace's plan is its window's requests and the offset of
+// the last one on the replay clock.
+func TestTracePlan(t *testing.T) {
+	src, err := Open(Spec{Kind: "jsonl", Path: "testdata/requests_timed.jsonl", TimeScale: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := PlanOf(src)
+	var last time.Duration
+	n := 0
+	for {
+		it, err := src.Next()
+		if err != nil {
+			break
+		}
+		n, last = n+1, it.Offset
+	}
+	if !ok || !p.Timed || p.Items != n || p.Span != last || p.TimeScale != 2 {
+		t.Errorf("plan %+v (%v), replayed %d, last offset %v", p, ok, n, last)
+	}
+	if _, ok := PlanOf(mustOpen(t, Spec{Kind: "jsonl", Path: "testdata/requests.jsonl"})); ok {
+		t.Error("a cycling dataset has no plan: it is endless")
+	}
+}
+
+func mustOpen(t *testing.T, s Spec) Source {
+	t.Helper()
+	src, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}

@@ -242,7 +242,7 @@ func checkShardJob(t *testing.T, o k8sObject, c corev1.Container, startAt string
 		if got.Shard.startAt.IsZero() || got.URL == "" {
 			t.Errorf("%s pod %d: start %v, url %q", o.file, i, got.Shard.startAt, got.URL)
 		}
-		l, info, err := got.load()
+		l, info, err := got.load(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -87,8 +87,12 @@ run.json, requests.jsonl (one line per request, as it finishes) and summary.json
 With no --url and no $OPENAI_BASE_URL, the built-in simulated engine starts on a loopback port.
 A closed loop keeps --concurrency requests in flight; --rate R makes an open loop with
 --arrival constant|poisson|gamma, capped by --concurrency only when that flag is given.
-With neither --requests nor --duration the run lasts 20s. Ctrl-C stops new requests, gives
-those in flight --grace to finish, writes the summary and exits 130 (SIGTERM: 143).
+With neither --requests nor --duration the run lasts 20s. A timed workload (a trace,
+timestamped JSONL, sessions with start_ms) runs on its own clock instead: all of it (or the
+--trace-start/--trace-duration window), no cap on requests in flight unless --concurrency is
+given; --requests and --duration still stop it, and the summary says what they held back.
+Ctrl-C stops new requests, gives those in flight --grace to finish, writes the summary and
+exits 130 (SIGTERM: 143).
 
 Every flag is checked before anything is sent or created (exit 2). One probe request first
 stops a run whose key, URL or model is wrong. summary.json's validity says whether the
@@ -104,7 +108,10 @@ warning line names each reason. A run where more than half of the requests faile
   tokenbench run --rate 8 --arrival gamma --burstiness 0.5 --concurrency 64 --duration 1m
 
   # shard 1 of 4 of a 2000-request run at 400 req/s, starting with the other shards
-  tokenbench run --shard 1/4 --start-at 2026-12-05T21:00:00Z --requests 2000 --rate 400 --out results/shard-1`,
+  tokenbench run --shard 1/4 --start-at 2026-12-05T21:00:00Z --requests 2000 --rate 400 --out results/shard-1
+
+  # a whole trace on its own clock, ten times faster
+  tokenbench run --workload azure:AzureLLMInferenceTrace_conv.csv --time-scale 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.File != "" {
@@ -170,7 +177,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.DurationVar(&o.Duration, "duration", 0, "stop sending after this long (default 20s when --requests is not given)")
 	fl.IntVar(&o.Warmup, "warmup", 0, "requests sent first and excluded from statistics")
 	fl.DurationVar(&o.Grace, "grace", 10*time.Second, "on Ctrl-C, how long requests in flight may finish")
-	fl.Uint64Var(&o.Seed, "seed", 1, "seed of every random choice (prompts, lengths, arrivals, the built-in engine)")
+	fl.Uint64Var(&o.Seed, "seed", workloads.DefaultSeed, "seed of every random choice (prompts, lengths, arrivals, the built-in engine)")
 	fl.IntVar(&o.Synthetic.InputTokens, "input-tokens", workloads.DefaultInputTokens, "synthetic prompt length in tokens (mean)")
 	fl.Float64Var(&o.Synthetic.InputStddev, "input-stddev", 0, "standard deviation of the prompt length")
 	fl.IntVar(&o.Synthetic.OutputTokens, "output-tokens", workloads.DefaultOutputTokens, "output length in tokens (mean), sent as max_tokens")
@@ -351,14 +358,32 @@ func (o *RunOptions) extraBody() (map[string]any, error) {
 	return m, nil
 }
 
-// load turns the options into a bench.Load.
-func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
+// load turns the options into a bench.Load for a workload of the given
+// plan (nil: an endless workload). A timed workload (a trace, timestamped
+// JSONL, timed sessions) runs on its own clock: no cap on requests in
+// flight unless --concurrency is given, and all of it (its window) unless
+// --requests or --duration is given.
+func (o *RunOptions) load(plan *workloads.Plan) (bench.Load, bench.LoadInfo, error) {
 	l := bench.Load{Concurrency: o.Concurrency, Requests: o.Requests, Duration: o.Duration, Warmup: o.Warmup, Grace: o.Grace, RampUp: o.RampUp}
-	if l.Requests == 0 && l.Duration == 0 {
+	timed := plan != nil && plan.Timed
+	if l.Requests == 0 && l.Duration == 0 && !timed {
 		l.Duration = DefaultDuration
 	}
 	info := bench.LoadInfo{Mode: "closed", Concurrency: l.Concurrency, Requests: l.Requests,
 		DurationS: l.Duration.Seconds(), Warmup: l.Warmup, GraceS: l.Grace.Seconds(), Seed: o.Seed}
+	if timed {
+		if o.Rate > 0 {
+			return l, info, usageError{fmt.Errorf("--workload %s is timed: it runs on its own clock (--time-scale speeds it up); --rate paces workloads without timestamps", o.Workload)}
+		}
+		l.Trace = true
+		if !o.capSet {
+			l.Concurrency = 0
+		}
+		info.Mode, info.Concurrency = "trace", l.Concurrency
+		info.Trace = &bench.TraceInfo{TimeScale: plan.TimeScale, WindowStartS: plan.WindowStart.Seconds(),
+			WindowDurationS: plan.WindowDuration.Seconds(), Requests: plan.Items, SpanS: plan.Span.Seconds()}
+		return l, info, nil
+	}
 	if o.Rate > 0 {
 		a, err := workloads.NewArrival(o.Arrival, o.Rate, o.Burstiness, o.Seed)
 		if err != nil {

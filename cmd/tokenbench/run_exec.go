@@ -129,16 +129,22 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 
 // runOne runs o into dir and returns its summary (nil when nothing ran).
 func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report.Summary, bench.Outcome, error) {
-	load, loadInfo, err := o.load()
+	// The workload is read and validated whole before anything is sent or
+	// written: bad input is a usage error naming file and line.
+	src, err := workloads.Open(o.Spec)
+	if err != nil {
+		return nil, bench.Outcome{}, usageError{err}
+	}
+	var plan *workloads.Plan
+	if p, ok := workloads.PlanOf(src); ok {
+		plan = &p
+	}
+	load, loadInfo, err := o.load(plan)
 	if err != nil {
 		return nil, bench.Outcome{}, err
 	}
 	load, loadInfo = o.Shard.apply(load, loadInfo)
 	load.Abort = abortChan(ctx)
-	src, err := workloads.Open(o.Spec)
-	if err != nil {
-		return nil, bench.Outcome{}, usageError{err}
-	}
 	src = o.Shard.source(src)
 	if load.Warmup > 0 {
 		// A second copy, so warm-up does not eat a trace's first requests.
@@ -178,7 +184,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if e.virtual != nil {
 		against = "the built-in engine on a virtual clock"
 	}
-	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load), o.Workload, against, e.target.Model, dir)
+	e.say("tokenbench: %s %s, workload %s, against %s (model %s), results in %s", loadInfo.Mode, describeLoad(load, loadInfo.Trace), o.Workload, against, e.target.Model, dir)
 
 	var (
 		scraper      *scrape.Scraper
@@ -252,7 +258,10 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 			runErr = errors.Join(runErr, scrapeErr)
 		}
 	}
-	wi := bench.WorkloadInfo{Requests: outcome.Issued}
+	wi := bench.WorkloadInfo{Requests: outcome.Issued, HeldBack: outcome.HeldBackInfo()}
+	if sum.SetHeldBack(wi.HeldBack); sum.HeldBack != nil {
+		e.say("tokenbench: warning: %s", report.HeldBackText(sum.HeldBack))
+	}
 	if fr, ok := find[workloads.FileReporter](src); ok {
 		wi.File = fr.FileReport()
 	}
@@ -322,9 +331,25 @@ func errorCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func describeLoad(l bench.Load) string {
+func describeLoad(l bench.Load, tr *bench.TraceInfo) string {
 	s := ""
-	if l.Arrival != nil {
+	if tr != nil {
+		s = fmt.Sprintf("on its own clock: %d requests over %s", tr.Requests, time.Duration(tr.SpanS*float64(time.Second)).Round(time.Millisecond))
+		if tr.TimeScale != 1 {
+			s += fmt.Sprintf(" (time scale %g)", tr.TimeScale)
+		}
+		if tr.WindowStartS > 0 || tr.WindowDurationS > 0 {
+			s += fmt.Sprintf(", window from %s", time.Duration(tr.WindowStartS*float64(time.Second)))
+			if tr.WindowDurationS > 0 {
+				s += fmt.Sprintf(" for %s of trace time", time.Duration(tr.WindowDurationS*float64(time.Second)))
+			}
+		}
+		if l.Concurrency > 0 {
+			s += fmt.Sprintf(", at most %d in flight", l.Concurrency)
+		} else {
+			s += ", no cap on requests in flight"
+		}
+	} else if l.Arrival != nil {
 		s = l.Arrival.String()
 		if l.Concurrency > 0 {
 			s += fmt.Sprintf(", at most %d in flight", l.Concurrency)
@@ -335,10 +360,16 @@ func describeLoad(l bench.Load) string {
 			s += fmt.Sprintf(" (ramped up over %s)", l.RampUp)
 		}
 	}
-	if l.Requests > 0 {
+	switch {
+	case tr != nil && l.Requests > 0:
+		s += fmt.Sprintf(", stopping after %d", l.Requests)
+	case l.Requests > 0:
 		s += fmt.Sprintf(", %d requests", l.Requests)
 	}
-	if l.Duration > 0 {
+	switch {
+	case tr != nil && l.Duration > 0:
+		s += fmt.Sprintf(", stopping at %s", l.Duration)
+	case l.Duration > 0:
 		s += fmt.Sprintf(", for %s", l.Duration)
 	}
 	if l.Warmup > 0 {

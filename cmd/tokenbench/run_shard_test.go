@@ -96,7 +96,7 @@ func TestRunShardLoad(t *testing.T) {
 		if err := cmd.Execute(); err != nil {
 			t.Fatal(err)
 		}
-		l, info, err := o.load()
+		l, info, err := o.load(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

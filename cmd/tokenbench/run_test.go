@@ -32,7 +32,7 @@ func TestRunFlagParsing(t *testing.T) {
 		check    func(t *testing.T, o *RunOptions)
 	}{
 		{name: "defaults", args: nil, check: func(t *testing.T, o *RunOptions) {
-			l, info, err := o.load()
+			l, info, err := o.load(nil)
 			if err != nil || l.Concurrency != DefaultConcurrency || l.Duration != DefaultDuration || l.Arrival != nil || info.Mode != "closed" {
 				t.Errorf("load %+v info %+v err %v", l, info, err)
 			}
@@ -51,13 +51,13 @@ func TestRunFlagParsing(t *testing.T) {
 			}
 		}},
 		{name: "open loop uncapped unless --concurrency given", args: []string{"--rate", "5", "--arrival", "gamma", "--burstiness", "0.5", "--requests", "9"}, check: func(t *testing.T, o *RunOptions) {
-			l, info, err := o.load()
+			l, info, err := o.load(nil)
 			if err != nil || l.Arrival == nil || l.Concurrency != 0 || l.Duration != 0 || info.Mode != "open" || info.Burstiness != 0.5 {
 				t.Errorf("load %+v info %+v err %v", l, info, err)
 			}
 		}},
 		{name: "open loop capped", args: []string{"--rate", "5", "--concurrency", "3"}, check: func(t *testing.T, o *RunOptions) {
-			l, _, _ := o.load()
+			l, _, _ := o.load(nil)
 			if l.Concurrency != 3 {
 				t.Errorf("cap %d, want 3", l.Concurrency)
 			}

@@ -69,7 +69,9 @@ func (e *runEnv) point(ctx context.Context, o *RunOptions, dir, param string, v 
 	sub := *o
 	switch param {
 	case "concurrency":
-		sub.Concurrency, sub.Rate = int(v), 0
+		// A cap the sweep sets is given, as --concurrency would be: it
+		// caps a trace replayed on its own clock too.
+		sub.Concurrency, sub.Rate, sub.capSet = int(v), 0, true
 	case "rate":
 		sub.Rate = v
 	}

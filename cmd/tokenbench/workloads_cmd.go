@@ -85,7 +85,7 @@ Formats:
 	fl.StringVar(&o.From, "from", "", "format of FILE: "+strings.Join(workloads.ConvertFormats(), ", "))
 	fl.IntVar(&o.Limit, "limit", 0, "write at most N sessions (0: all)")
 	fl.IntVar(&o.BlockTokens, "block-tokens", 0, "tokens per Mooncake hash block (0: 512)")
-	fl.Uint64Var(&o.Seed, "seed", 0, "seed of the words of Mooncake sessions")
+	fl.Uint64Var(&o.Seed, "seed", workloads.DefaultSeed, "seed of the words of Mooncake sessions (the default is run's, so the file sends what a run of the trace sends)")
 	fl.StringVar(&o.FuncDocDir, "bfcl-func-docs", "", "BFCL multi_turn_func_doc directory (default: next to FILE)")
 	return cmd
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/workloads"
 )
 
 // wlExecute runs `tokenbench workloads ARGS...` as Main would, returning
@@ -27,11 +32,11 @@ func TestWorkloadsConvertFlags(t *testing.T) {
 		wantCode int
 		want     WorkloadsConvertOptions
 	}{
-		{"bfcl", []string{"convert", "--from", "bfcl", "b.json"}, 0, WorkloadsConvertOptions{From: "bfcl", Path: "b.json"}},
+		{"bfcl", []string{"convert", "--from", "bfcl", "b.json"}, 0, WorkloadsConvertOptions{From: "bfcl", Path: "b.json", Seed: workloads.DefaultSeed}},
 		{"mooncake options", []string{"convert", "--from", "mooncake", "--limit", "5", "--block-tokens", "16", "--seed", "3", "m.jsonl"}, 0,
 			WorkloadsConvertOptions{From: "mooncake", Path: "m.jsonl", Limit: 5, BlockTokens: 16, Seed: 3}},
 		{"func docs", []string{"convert", "--from", "bfcl", "--bfcl-func-docs", "d", "b.json"}, 0,
-			WorkloadsConvertOptions{From: "bfcl", Path: "b.json", FuncDocDir: "d"}},
+			WorkloadsConvertOptions{From: "bfcl", Path: "b.json", FuncDocDir: "d", Seed: workloads.DefaultSeed}},
 		{"unknown format", []string{"convert", "--from", "sharegpt", "x"}, ExitUsage, WorkloadsConvertOptions{}},
 		{"no format", []string{"convert", "x"}, ExitUsage, WorkloadsConvertOptions{}},
 		{"no file", []string{"convert", "--from", "bfcl"}, ExitError, WorkloadsConvertOptions{}},
@@ -63,7 +68,7 @@ func TestWorkloadsConvert(t *testing.T) {
 	}{
 		{[]string{"--from", "bfcl", dir + "bfcl_sample.json"}, "bfcl_sample"},
 		{[]string{"--from", "swe-agent", dir + "swe_simple.traj"}, "swe_simple"},
-		{[]string{"--from", "mooncake", "--block-tokens", "4", dir + "mooncake_small.jsonl"}, "mooncake_small"},
+		{[]string{"--from", "mooncake", "--block-tokens", "4", "--seed", "0", dir + "mooncake_small.jsonl"}, "mooncake_small"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -90,5 +95,47 @@ func TestWorkloadsConvertErrors(t *testing.T) {
 	code := wlExecute(f, NewCmdWorkloads(f, nil), "convert", "--from", "sessions", "../../workloads/testdata/sessions/mooncake_small.jsonl")
 	if code != ExitError || !strings.Contains(errb.String(), `mooncake_small.jsonl line 1: session: unknown field "timestamp"`) || out.Len() != 0 {
 		t.Errorf("exit %d, stderr %q, stdout %q", code, errb, out)
+	}
+}
+
+// TestWorkloadsConvertSendsWhatRunSends: convert and run share one default
+// seed, so a Mooncake trace converted with default flags and replayed as
+// sessions sends the words `run --workload mooncake-sessions:FILE` sends.
+func TestWorkloadsConvertSendsWhatRunSends(t *testing.T) {
+	const trace = "../../workloads/testdata/sessions/mooncake_small.jsonl"
+	f, out, errb, _ := testFactory(nil)
+	if code := wlExecute(f, NewCmdWorkloads(f, nil), "convert", "--from", "mooncake", trace); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	conv := filepath.Join(t.TempDir(), "mc.jsonl")
+	if err := os.WriteFile(conv, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro := &RunOptions{}
+	cmd := NewCmdRun(f, func(_ context.Context, o *RunOptions) error { ro = o; return nil })
+	cmd.SetArgs([]string{"--workload", "mooncake-sessions:" + trace})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	direct, err := workloads.Open(ro.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	converted, err := workloads.Open(workloads.Spec{Kind: "sessions", Path: conv, Seed: ro.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		a, errA := direct.Next()
+		b, errB := converted.Next()
+		if errA != nil || errB != nil {
+			if errA != errB {
+				t.Fatalf("session %d: %v vs %v", i, errA, errB)
+			}
+			break
+		}
+		if !reflect.DeepEqual(a.Request, b.Request) {
+			t.Fatalf("session %d: run sends %+.200v, the converted file %+.200v", i, a.Request.Messages, b.Request.Messages)
+		}
 	}
 }
