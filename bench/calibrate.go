@@ -189,7 +189,7 @@ func promptText(req workloads.Request) string {
 	if len(req.Messages) == 0 {
 		return req.Prompt
 	}
-	return completionPrompt(req)
+	return CompletionPrompt(req)
 }
 
 // localBudget is the local token count whose text the server should count

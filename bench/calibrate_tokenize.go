@@ -114,7 +114,7 @@ func (tc *tokenizeClient) countText(ctx context.Context, text string) (int, erro
 func (tc *tokenizeClient) countRequest(ctx context.Context, req workloads.Request) (int, error) {
 	chat := tc.target.API != APICompletions
 	if !chat {
-		text := completionPrompt(req)
+		text := CompletionPrompt(req)
 		if tc.flavor == TokenizeLlamaCpp {
 			return tc.count(ctx, map[string]any{"content": text, "add_special": true, "parse_special": true})
 		}

@@ -181,7 +181,7 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 	var v any
 	if c.target.API == APICompletions {
 		v = openai.CompletionRequest{
-			Model: c.target.Model, Prompt: completionPrompt(req), MaxTokens: req.MaxTokens,
+			Model: c.target.Model, Prompt: CompletionPrompt(req), MaxTokens: req.MaxTokens,
 			Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 		}
 	} else {
@@ -245,7 +245,9 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 	return json.Marshal(m)
 }
 
-func completionPrompt(req workloads.Request) string {
+// CompletionPrompt is the prompt a Client sends to the completions API for
+// req: its Prompt, or its messages' contents joined by newlines.
+func CompletionPrompt(req workloads.Request) string {
 	if req.Prompt != "" || len(req.Messages) == 0 {
 		return req.Prompt
 	}

@@ -436,7 +436,7 @@ func (c *Client) close(m *measurement, req workloads.Request, done time.Time) {
 		r.OutputTokens = m.eventTokens()
 		r.InputTokens = req.InputTokens
 		if r.InputTokens == 0 {
-			r.InputTokens = workloads.ApproxTokens(completionPrompt(req))
+			r.InputTokens = workloads.ApproxTokens(CompletionPrompt(req))
 		}
 	}
 	if tp := m.tp; tp != nil && !tp.gotConn.IsZero() {

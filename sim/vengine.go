@@ -3,7 +3,6 @@ package sim
 import (
 	"encoding/binary"
 	"errors"
-	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -141,7 +140,7 @@ func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request) er
 func stripTexts(a api, req workloads.Request) (workloads.Request, func([]uint64) []uint64) {
 	stub := req
 	if a == completionsAPI {
-		prompt := completionText(req)
+		prompt := bench.CompletionPrompt(req)
 		stub.Prompt, stub.Messages = "x", nil
 		return stub, func(dst []uint64) []uint64 { return appendTextTokens(dst[:0:0], prompt) }
 	}
@@ -160,21 +159,6 @@ func stripTexts(a api, req workloads.Request) (workloads.Request, func([]uint64)
 		}
 		return dst
 	}
-}
-
-// completionText is the prompt a bench.Client sends to the completions API.
-func completionText(req workloads.Request) string {
-	if req.Prompt != "" || len(req.Messages) == 0 {
-		return req.Prompt
-	}
-	var sb strings.Builder
-	for i, m := range req.Messages {
-		if i > 0 {
-			sb.WriteString("\n")
-		}
-		sb.WriteString(m.Content)
-	}
-	return sb.String()
 }
 
 // digest folds token hashes into one, to seed the answer with the prompt.
