@@ -139,3 +139,17 @@ func TestWorkloadsConvertSendsWhatRunSends(t *testing.T) {
 		}
 	}
 }
+
+// Bad input to inspect is a usage error naming the file, as it is to run.
+func TestWorkloadsInspectBadInputExits2(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 5}\nnot json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []string{"mooncake:" + bad, "mooncake:" + filepath.Join(t.TempDir(), "missing.jsonl")} {
+		code, _, errs := mainCode("workloads", "inspect", arg)
+		if code != ExitUsage || !strings.Contains(errs, filepath.Base(strings.TrimPrefix(arg, "mooncake:"))) {
+			t.Errorf("inspect %s: exit %d, stderr %q; want 2 naming the file", arg, code, errs)
+		}
+	}
+}

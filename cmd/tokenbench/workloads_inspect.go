@@ -49,7 +49,7 @@ tokenbench run.`,
 			}
 			ins, err := workloads.Inspect(o.Spec, o.Limit)
 			if err != nil {
-				return err
+				return usageError{err} // bad input, as run reports it: exit 2
 			}
 			if o.Output == "json" {
 				enc := json.NewEncoder(f.Out)
