@@ -13,7 +13,7 @@ var recordFields = []string{
 	"request_id", "response_id", "session", "turn", "ok", "error_class", "error", "status", "warmup",
 	"t_sched_ms", "t_start_ms", "ttft_ms", "e2e_ms", "tpot_ms", "events_ms", "event_tokens", "done_marker",
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "tokens_source",
-	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine",
+	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine", "endpoint",
 }
 
 // recordFieldIndex finds a field's index without a scan of recordFields.
@@ -130,6 +130,8 @@ func (d *recordDecoder) recordField(i int, r *Record) error {
 		return d.httpTrace(&r.HTTP)
 	case "engine":
 		return d.engine(&r.Engine)
+	case "endpoint":
+		return d.str(&r.Endpoint)
 	}
 	return errSlow
 }

@@ -263,7 +263,7 @@ func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Ti
 			defer func() { <-slots }()
 		}
 		for {
-			rec, reply := r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
+			rec, reply := r.doer.Do(WithSession(r.reqCtx, it.Session), it.Request, r.epoch, sched)
 			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
 			if err := r.sink.Write(rec); err != nil {
 				r.mu.Lock()
