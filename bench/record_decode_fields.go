@@ -13,7 +13,7 @@ var recordFields = []string{
 	"request_id", "response_id", "session", "turn", "ok", "error_class", "error", "status", "warmup",
 	"t_sched_ms", "t_start_ms", "ttft_ms", "e2e_ms", "tpot_ms", "events_ms", "event_tokens", "done_marker",
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "tokens_source",
-	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine", "endpoint",
+	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine", "endpoint", "route",
 }
 
 // recordFieldIndex finds a field's index without a scan of recordFields.

@@ -46,3 +46,14 @@ func SessionOf(ctx context.Context) string {
 	s, _ := ctx.Value(sessionKey{}).(string)
 	return s
 }
+
+// RoutingInfo is run.json's account of a routed run: the policy, the
+// endpoints' names as records carry them, and, for the built-in engine,
+// the replicas and the GPUs they stand for (replicas x tensor-parallel
+// size).
+type RoutingInfo struct {
+	Policy    string   `json:"policy"`
+	Endpoints []string `json:"endpoints"`
+	Replicas  int      `json:"replicas,omitempty"`
+	GPUs      int      `json:"gpus,omitempty"`
+}

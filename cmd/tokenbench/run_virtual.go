@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/route"
 	"github.com/tokenbench/tokenbench/bench/scrape"
 	"github.com/tokenbench/tokenbench/sim"
 	"github.com/tokenbench/tokenbench/workloads"
@@ -33,6 +34,14 @@ func (e *runEnv) prepareVirtual(o *RunOptions) error {
 		e.target.Model = d.ServedModel
 	}
 	e.say("tokenbench: --clock virtual: the built-in simulated engine (%s) on a simulated clock", d.String())
+	if n := o.Route.Replicas; n > 1 {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("replica-%d", i)
+		}
+		e.routing = &bench.RoutingInfo{Policy: string(o.Route.policy), Endpoints: names, Replicas: n, GPUs: n * d.Config.TP}
+		e.say("tokenbench: %d replicas behind the %s router", n, o.Route.policy)
+	}
 	return nil
 }
 
@@ -41,9 +50,24 @@ func (e *runEnv) prepareVirtual(o *RunOptions) error {
 // dir/metrics.jsonl unless --no-metrics.
 func (e *runEnv) runVirtual(ctx context.Context, o *RunOptions, load bench.Load, src workloads.Source, sink bench.Sink, dir string) (bench.Outcome, *scrape.EngineSummary, error) {
 	clock := sim.NewVirtualClock()
-	eng, err := sim.NewVirtualEngine(*e.virtual, clock)
-	if err != nil {
-		return bench.Outcome{}, nil, err
+	var (
+		target    sim.VirtualTarget
+		newScrape func(w *os.File) *sim.VirtualScraper
+	)
+	if e.routing != nil {
+		c, err := sim.NewVirtualCluster(*e.virtual, e.routing.Replicas, o.Route.policy, route.Options{Seed: o.Seed}, clock, e.target)
+		if err != nil {
+			return bench.Outcome{}, nil, err
+		}
+		target = c
+		newScrape = func(w *os.File) *sim.VirtualScraper { return sim.NewVirtualClusterScraper(c, o.MetricsInterval, w) }
+	} else {
+		eng, err := sim.NewVirtualEngine(*e.virtual, clock)
+		if err != nil {
+			return bench.Outcome{}, nil, err
+		}
+		target = sim.VirtualClient{Engine: eng, Target: e.target}
+		newScrape = func(w *os.File) *sim.VirtualScraper { return sim.NewVirtualScraper(eng, o.MetricsInterval, w) }
 	}
 	var scraper *sim.VirtualScraper
 	if !o.NoMetrics {
@@ -52,12 +76,12 @@ func (e *runEnv) runVirtual(ctx context.Context, o *RunOptions, load bench.Load,
 			return bench.Outcome{}, nil, err
 		}
 		defer f.Close()
-		scraper = sim.NewVirtualScraper(eng, o.MetricsInterval, f)
+		scraper = newScrape(f)
 		if err := scraper.Start(); err != nil {
 			return bench.Outcome{}, nil, err
 		}
 	}
-	outcome, runErr := sim.RunVirtual(ctx, clock, load, src, sim.VirtualClient{Engine: eng, Target: e.target}, sink)
+	outcome, runErr := sim.RunVirtual(ctx, clock, load, src, target, sink)
 	if scraper == nil {
 		return outcome, nil, runErr
 	}
