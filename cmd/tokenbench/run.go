@@ -68,7 +68,7 @@ type RunOptions struct {
 	Shard shardOptions
 	// Route is --url (repeatable), --replicas and --route (run_route.go).
 	Route routeOptions
-	Gate            GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
+	Gate  GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
 }
 
 // Defaults of `tokenbench run`.
