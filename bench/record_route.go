@@ -56,4 +56,21 @@ type RoutingInfo struct {
 	Endpoints []string `json:"endpoints"`
 	Replicas  int      `json:"replicas,omitempty"`
 	GPUs      int      `json:"gpus,omitempty"`
+	// Disagg is set for disaggregated prefill/decode (--disagg).
+	Disagg *DisaggInfo `json:"disagg,omitempty"`
+}
+
+// DisaggInfo is run.json's account of disaggregated prefill/decode on the
+// built-in engine: the pools, the KV link, and how long each pool's
+// engines ran steps over the run's simulated time (ElapsedS, warm-up
+// included).
+type DisaggInfo struct {
+	Prefill      int     `json:"prefill"`
+	Decode       int     `json:"decode"`
+	TP           int     `json:"tp"`
+	Link         string  `json:"link"`
+	LinkGBs      float64 `json:"link_gb_per_s"`
+	PrefillBusyS float64 `json:"prefill_busy_s"`
+	DecodeBusyS  float64 `json:"decode_busy_s"`
+	ElapsedS     float64 `json:"elapsed_s"`
 }

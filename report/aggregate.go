@@ -252,6 +252,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 	s.Requests.SkippedLines = bench.SkippedLines(warns)
 	if riErr == nil {
 		s.SetValidity(ri)
+		s.SetRouting(ri.Routing)
 	}
 	samples, sw, err := scrape.ReadSamplesFile(filepath.Join(dir, scrape.MetricsFile))
 	switch {

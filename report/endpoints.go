@@ -20,6 +20,44 @@ type Routing struct {
 	// requests) over the mean per endpoint; 1 is perfect balance.
 	RequestsMaxOverMean float64 `json:"requests_max_over_mean"`
 	TokensMaxOverMean   float64 `json:"tokens_max_over_mean"`
+	// Disagg is set for disaggregated prefill/decode.
+	Disagg *DisaggSummary `json:"disagg,omitempty"`
+}
+
+// DisaggSummary is disaggregated serving's own figures.
+type DisaggSummary struct {
+	// KVTransferMS is the time from the end of a request's prefill to its
+	// KV cache's arrival at the decode engine (waiting for the link
+	// included), over successful requests.
+	KVTransferMS *Distribution `json:"kv_transfer_ms,omitempty"`
+	// PrefillUtilization and DecodeUtilization are each pool's busy share:
+	// the time its engines ran steps over engines x the run's simulated
+	// time (run.json routing.disagg); absent without run.json.
+	PrefillUtilization *float64 `json:"prefill_utilization,omitempty"`
+	DecodeUtilization  *float64 `json:"decode_utilization,omitempty"`
+	// Prefill, Decode (engines), GPUs (both pools), Link and LinkGBs
+	// describe the deployment, from run.json.
+	Prefill int     `json:"prefill,omitempty"`
+	Decode  int     `json:"decode,omitempty"`
+	GPUs    int     `json:"gpus,omitempty"`
+	Link    string  `json:"link,omitempty"`
+	LinkGBs float64 `json:"link_gb_per_s,omitempty"`
+}
+
+// SetRouting adds what run.json knows of a routed run: the pools'
+// utilisation of disaggregated serving.
+func (s *Summary) SetRouting(ri *bench.RoutingInfo) {
+	if ri == nil || ri.Disagg == nil || s.Routing == nil {
+		return
+	}
+	d := ri.Disagg
+	if s.Routing.Disagg == nil {
+		s.Routing.Disagg = &DisaggSummary{}
+	}
+	ds := s.Routing.Disagg
+	ds.Prefill, ds.Decode, ds.GPUs, ds.Link, ds.LinkGBs = d.Prefill, d.Decode, ri.GPUs, d.Link, d.LinkGBs
+	ds.PrefillUtilization = ratio(d.PrefillBusyS, float64(d.Prefill)*d.ElapsedS)
+	ds.DecodeUtilization = ratio(d.DecodeBusyS, float64(d.Decode)*d.ElapsedS)
 }
 
 // EndpointSummary is one endpoint's figures, over measured records.
@@ -61,7 +99,8 @@ type endpointStats struct {
 
 // endpointCollector groups measured records by endpoint.
 type endpointCollector struct {
-	policy string
+	policy   string
+	transfer []float64 // kv_transfer_ms of successful requests
 	by     map[string]*endpointStats
 }
 
@@ -89,6 +128,9 @@ func (c *endpointCollector) add(r *bench.Record) {
 		return
 	}
 	s.ok++
+	if r.Route != nil && r.Route.KVTransferMS != nil {
+		c.transfer = appendFinite(c.transfer, *r.Route.KVTransferMS)
+	}
 	s.input += r.InputTokens
 	s.output += r.OutputTokens
 	if r.CachedTokens != nil {
@@ -127,6 +169,9 @@ func (c *endpointCollector) close(windowS float64) *Routing {
 	}
 	slices.Sort(names)
 	r := &Routing{Policy: c.policy}
+	if len(c.transfer) > 0 {
+		r.Disagg = &DisaggSummary{KVTransferMS: newDistribution(slices.Clone(c.transfer))}
+	}
 	var maxReq, maxTok, sumReq, sumTok float64
 	for _, n := range names {
 		s := c.by[n]
@@ -172,6 +217,14 @@ func (s *Summary) writeRouting(b *bytes.Buffer) {
 			return "-"
 		}
 		return fmt.Sprintf("%.1f", q(d))
+	}
+	if d := r.Disagg; d != nil {
+		fmt.Fprintf(b, "Disaggregated %d prefill : %d decode engines (%d GPUs), KV over %s at %.0f GB/s: utilisation prefill %s, decode %s",
+			d.Prefill, d.Decode, d.GPUs, d.Link, d.LinkGBs, opt(d.PrefillUtilization, 100, "%.1f%%"), opt(d.DecodeUtilization, 100, "%.1f%%"))
+		if t := d.KVTransferMS; t != nil {
+			fmt.Fprintf(b, "; KV transfer ms p50 %.3f, p99 %.3f", t.P50, t.P99)
+		}
+		b.WriteString("\n")
 	}
 	rows := [][]string{{"Endpoint", "requests", "ok", "in tok", "out tok", "reuse", "expected", "KV use", "TTFT p50", "TTFT p99", "TPOT p50"}}
 	for _, e := range r.Endpoints {

@@ -287,6 +287,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		runErr = errors.Join(runErr, err)
 	}
 	sum.SetValidity(info)
+	sum.SetRouting(info.Routing)
 	if err := writeSummary(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}

@@ -23,6 +23,12 @@ type routeOptions struct {
 	Replicas int
 	Policy   string
 	policy   route.Policy
+	// Disagg is --disagg P:D, parsed into disagg; KVLink and KVNetworkGBs
+	// its link.
+	Disagg       string
+	disagg       sim.Disagg
+	KVLink       string
+	KVNetworkGBs float64
 }
 
 func addRouteFlags(fl *pflag.FlagSet, o *routeOptions) {
@@ -34,6 +40,9 @@ func addRouteFlags(fl *pflag.FlagSet, o *routeOptions) {
 	fl.StringVar(&o.Policy, "route", string(route.RoundRobin), "with several --url or --replicas: "+strings.Join(names, ", "))
 	fl.StringVar(&o.Policy, "router", string(route.RoundRobin), "the same as --route")
 	_ = fl.MarkHidden("router")
+	fl.StringVar(&o.Disagg, "disagg", "", "built-in engine, --clock virtual: disaggregated prefill/decode on P prefill and D decode engines (P:D, each --tp GPUs), the prefill pool routed by --route")
+	fl.StringVar(&o.KVLink, "kv-link", "", "--disagg: how KV moves from prefill to decode: nvlink (the GPU's scale-up bandwidth) or network (default: nvlink when both pools fit in one 8-GPU node)")
+	fl.Float64Var(&o.KVNetworkGBs, "kv-network-gbps", sim.DefaultNetworkGBs*8, "--disagg over the network: bandwidth per GPU in Gb/s")
 }
 
 // check validates the routing flags against the target.
@@ -54,6 +63,27 @@ func (o *routeOptions) check(virtual bool) error {
 	if virtual && len(o.URLs) > 0 {
 		return fmt.Errorf("--clock virtual runs the built-in engine in simulated time: it takes no --url")
 	}
+	if o.Disagg == "" {
+		if o.KVLink != "" {
+			return fmt.Errorf("--kv-link applies to --disagg")
+		}
+		return nil
+	}
+	var pre, dec int
+	if n, err := fmt.Sscanf(o.Disagg, "%d:%d", &pre, &dec); err != nil || n != 2 || fmt.Sprintf("%d:%d", pre, dec) != o.Disagg || pre < 1 || dec < 1 || pre+dec > 1024 {
+		return fmt.Errorf("--disagg must be P:D, prefill and decode engines, each at least 1 (e.g. 1:3), got %q", o.Disagg)
+	}
+	switch {
+	case !virtual:
+		return fmt.Errorf("--disagg runs on the built-in engine's virtual clock: add --clock virtual")
+	case o.Replicas > 1:
+		return fmt.Errorf("--disagg and --replicas are two deployments: give one")
+	case o.KVLink != "" && o.KVLink != sim.LinkNVLink && o.KVLink != sim.LinkNetwork:
+		return fmt.Errorf("--kv-link must be nvlink or network, got %q", o.KVLink)
+	case o.KVNetworkGBs <= 0:
+		return fmt.Errorf("--kv-network-gbps must be positive")
+	}
+	o.disagg = sim.Disagg{Prefill: pre, Decode: dec, Link: o.KVLink, NetworkGBs: o.KVNetworkGBs / 8}
 	return nil
 }
 

@@ -57,10 +57,56 @@ func TestRunRouteFlags(t *testing.T) {
 		{[]string{"--replicas", "0"}, "--replicas must be at least 1"},
 		{[]string{"--replicas", "2", "--url", "http://127.0.0.1:1/v1"}, "takes no --url"},
 		{[]string{"--url", "http://127.0.0.1:1/v1", "--url", "ftp://x"}, "--url"},
+		{[]string{"--disagg", "1:3"}, "add --clock virtual"},
+		{[]string{"--clock", "virtual", "--disagg", "3"}, "--disagg must be P:D"},
+		{[]string{"--clock", "virtual", "--disagg", "1:0"}, "--disagg must be P:D"},
+		{[]string{"--clock", "virtual", "--disagg", "1:3", "--replicas", "2"}, "give one"},
+		{[]string{"--clock", "virtual", "--disagg", "1:3", "--kv-link", "pcie"}, "--kv-link must be"},
+		{[]string{"--kv-link", "nvlink"}, "applies to --disagg"},
 	} {
 		f, _, errb, _ := testFactory(nil)
 		if code := runMain(t, f, append([]string{"run", "--requests", "1"}, tt.args...)...); code != 2 || !strings.Contains(errb.String(), tt.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", tt.args, code, errb.String(), tt.want)
 		}
+	}
+}
+
+// TestDisaggPricedOnAllGPUs runs 1 prefill and 3 decode engines and prices
+// the run on the 4 GPUs of both pools, read from run.json.
+func TestDisaggPricedOnAllGPUs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	f, out, errb, _ := testFactory(nil)
+	if code := runMain(t, f, "run", "--clock", "virtual", "--disagg", "1:3", "--requests", "24", "--concurrency", "8",
+		"--input-tokens", "1000", "--output-tokens", "20", "--out", dir, "--output", "json"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var s report.Summary
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	d := s.Routing.Disagg
+	if d == nil || d.Prefill != 1 || d.Decode != 3 || d.GPUs != 4 || d.Link != "nvlink" || d.KVTransferMS == nil || d.KVTransferMS.Count != 24 ||
+		d.PrefillUtilization == nil || *d.PrefillUtilization <= 0 || *d.PrefillUtilization > 1 || *d.DecodeUtilization <= 0 {
+		t.Fatalf("disagg summary %+v", d)
+	}
+	// summary.json rebuilt from the directory says the same.
+	again, _, err := report.Summarize(dir)
+	if err != nil || again.Routing.Disagg == nil || *again.Routing.Disagg.DecodeUtilization != *d.DecodeUtilization {
+		t.Errorf("summarize: %+v, %v", again.Routing, err)
+	}
+
+	f, out, errb, _ = testFactory(nil)
+	if code := runMain(t, f, "cost", dir, "--tier", "hyperscaler", "--output", "json"); code != 0 {
+		t.Fatalf("cost: exit %d: %s", code, errb.String())
+	}
+	var c struct {
+		GPU  string `json:"gpu"`
+		GPUs int    `json:"gpus"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.GPUs != 4 || !strings.Contains(c.GPU, "H100") || !strings.Contains(errb.String(), "1 prefill + 3 decode") {
+		t.Errorf("priced on %d %s (%s), want 4 H100", c.GPUs, c.GPU, errb.String())
 	}
 }
