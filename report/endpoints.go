@@ -101,7 +101,7 @@ type endpointStats struct {
 type endpointCollector struct {
 	policy   string
 	transfer []float64 // kv_transfer_ms of successful requests
-	by     map[string]*endpointStats
+	by       map[string]*endpointStats
 }
 
 func (c *endpointCollector) add(r *bench.Record) {
