@@ -230,7 +230,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		outcome, virtual, runErr = e.runVirtual(ctx, o, load, src, sinks, dir)
 	} else {
 		// A shard warms up and waits for --start-at first (run_shard.go).
-		outcome, runErr = bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
+		outcome, runErr = bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.runDoer(), &load, sinks, e.say, func(si *bench.ShardInfo) error {
 			info.Shard = si
 			return bench.WriteRunInfo(dir, info)
 		})
