@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 )
 
 // recordFields are Record's JSON names in field order; the index is the
@@ -47,6 +49,21 @@ func fieldIndex(names []string, key []byte) (int, error) {
 	return -1, nil
 }
 
+// recordJSONKeys are every JSON name of Record's fields: a key among them
+// that the fast path does not decode (a field added to Record and not to
+// recordFields) sends the line to encoding/json rather than being skipped.
+var recordJSONKeys = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeFor[Record]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	return m
+}()
+
 // record decodes the whole line into r: one object, then only white space.
 func (d *recordDecoder) record(r *Record) error {
 	var seen uint64
@@ -56,6 +73,9 @@ func (d *recordDecoder) record(r *Record) error {
 			return err
 		}
 		if i < 0 {
+			if recordJSONKeys[string(key)] {
+				return errSlow // a field the fast path does not decode
+			}
 			_, err := d.skip(0)
 			return err
 		}

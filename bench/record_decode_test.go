@@ -72,3 +72,24 @@ func FuzzDecodeRecord(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line []byte) { checkDecodeRecord(t, line) })
 }
+
+// TestDecodeRecordKeepsEveryField decodes a record with every field set
+// and finds it whole: a field the fast path does not know goes to
+// encoding/json instead of being skipped.
+func TestDecodeRecordKeepsEveryField(t *testing.T) {
+	one, two, kv := 1, 2, 0.5
+	want := Record{RequestID: "r", Retried: true, UsageSuspect: "why", UsageInputTokens: &one, UsageOutputTokens: &two,
+		Endpoint: "replica-1", Route: &RouteInfo{Policy: "prefix-aware", OverlapTokens: 3, KVUsage: &kv}, EventsMS: []float64{}}
+	line, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Record
+	if err := DecodeRecord(line, &got); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(got)
+	if string(a) != string(line) {
+		t.Errorf("decoded\n%s\nwant\n%s", a, line)
+	}
+}
