@@ -84,6 +84,13 @@ type Record struct {
 	UsageInputTokens  *int   `json:"usage_input_tokens,omitempty"`
 	UsageOutputTokens *int   `json:"usage_output_tokens,omitempty"`
 
+	// Endpoint names the target that served the request when a router
+	// chose among several (--url repeated, --replicas): the target's name
+	// (a redacted URL, or a built-in replica's name). Empty with one target.
+	Endpoint string `json:"endpoint,omitempty"`
+	// Route is what the router knew when it chose Endpoint.
+	Route *RouteInfo `json:"route,omitempty"`
+
 	// HTTP holds the httptrace points of the request.
 	HTTP *HTTPTrace `json:"http,omitempty"`
 	// Engine keeps fields beyond the OpenAI schema from the final events, as

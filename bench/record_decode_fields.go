@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 )
 
 // recordFields are Record's JSON names in field order; the index is the
@@ -13,7 +15,7 @@ var recordFields = []string{
 	"request_id", "response_id", "session", "turn", "ok", "error_class", "error", "status", "warmup",
 	"t_sched_ms", "t_start_ms", "ttft_ms", "e2e_ms", "tpot_ms", "events_ms", "event_tokens", "done_marker",
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "tokens_source",
-	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine",
+	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine", "endpoint", "route",
 }
 
 // recordFieldIndex finds a field's index without a scan of recordFields.
@@ -47,6 +49,21 @@ func fieldIndex(names []string, key []byte) (int, error) {
 	return -1, nil
 }
 
+// recordJSONKeys are every JSON name of Record's fields: a key among them
+// that the fast path does not decode (a field added to Record and not to
+// recordFields) sends the line to encoding/json rather than being skipped.
+var recordJSONKeys = func() map[string]bool {
+	m := map[string]bool{}
+	t := reflect.TypeFor[Record]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+	return m
+}()
+
 // record decodes the whole line into r: one object, then only white space.
 func (d *recordDecoder) record(r *Record) error {
 	var seen uint64
@@ -56,10 +73,11 @@ func (d *recordDecoder) record(r *Record) error {
 			return err
 		}
 		if i < 0 {
-			// A field the fast path does not know (a newer Record field,
-			// or a stranger's): encoding/json decides, so no field is ever
-			// dropped because this list fell behind Record.
-			return errSlow
+			if recordJSONKeys[string(key)] {
+				return errSlow // a field the fast path does not decode
+			}
+			_, err := d.skip(0)
+			return err
 		}
 		if seen&(1<<i) != 0 {
 			return errSlow // a repeated field: let encoding/json merge it
@@ -132,6 +150,8 @@ func (d *recordDecoder) recordField(i int, r *Record) error {
 		return d.httpTrace(&r.HTTP)
 	case "engine":
 		return d.engine(&r.Engine)
+	case "endpoint":
+		return d.str(&r.Endpoint)
 	}
 	return errSlow
 }

@@ -44,6 +44,9 @@ type RunInfo struct {
 	// discrete-event simulation (every t_*_ms and *_ms is then simulated
 	// time). Empty in files written before it existed: real.
 	Clock string `json:"clock,omitempty"`
+	// Routing is set when a router chose among several endpoints (--url
+	// repeated, --replicas).
+	Routing *RoutingInfo `json:"routing,omitempty"`
 }
 
 // Clocks a run can be timed on (RunInfo.Clock).

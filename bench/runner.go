@@ -385,10 +385,11 @@ func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Ti
 		for {
 			var rec Record
 			var reply workloads.Reply
+			ctx := WithSession(r.reqCtx, it.Session)
 			if prep != nil {
-				rec, reply = preparer.DoPrepared(r.reqCtx, *prep, r.epoch, sched)
+				rec, reply = preparer.DoPrepared(ctx, *prep, r.epoch, sched)
 			} else {
-				rec, reply = r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
+				rec, reply = r.doer.Do(ctx, it.Request, r.epoch, sched)
 			}
 			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
 			if err := r.sink.Write(rec); err != nil {

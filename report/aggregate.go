@@ -47,6 +47,8 @@ type Aggregator struct {
 	prompt promptCollector
 	// sessions groups the turns of multi-turn sessions (sessions.go).
 	sessions sessionCollector
+	// endpoints breaks a routed run down per endpoint (endpoints.go).
+	endpoints endpointCollector
 
 	// plots collects what plots need beyond the distributions: per-second
 	// buckets, tokens per event, the first error messages (samples.go).
@@ -91,6 +93,7 @@ func (a *Aggregator) Add(r bench.Record) {
 	a.spec.add(&r)
 	a.prompt.add(&r)
 	a.sessions.add(&r)
+	a.endpoints.add(&r)
 	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
 	if r.Retried {
 		a.retried++
@@ -188,6 +191,7 @@ func (a *Aggregator) Close() *Summary {
 	s.Engine, s.hiddenEvents = a.spec.close()
 	s.PromptLength = a.prompt.close()
 	s.Sessions = a.sessions.close()
+	s.Routing = a.endpoints.close(s.WindowS)
 	pace := a.pace
 	s.pace = &pace
 
@@ -267,6 +271,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		s.SetHeldBack(wi.HeldBack)
 	}
 	if riErr == nil {
+		s.SetRouting(ri.Routing)
 		s.SetValidity(ri) // last: it reads held_back too
 	}
 	return s, warns, nil

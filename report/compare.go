@@ -123,6 +123,16 @@ func (s *Summary) StatRows() []StatRow {
 		scalar("goodput.output_tokens_per_s", "Goodput tokens", "tok/s", HigherIsBetter, 1, g.OutputTokensPerS)
 		scalar("goodput.slo_attainment_pct", "SLO attainment", "%", HigherIsBetter, 2, 100*g.Attainment)
 	}
+	if rt := s.Routing; rt != nil {
+		if s.Engine != nil && s.Engine.PrefixReuse != nil && s.Engine.PrefixReuse.ObtainedUsage != nil {
+			scalar("routing.prefix_reuse_pct", "Prefix reuse", "%", HigherIsBetter, 2, 100**s.Engine.PrefixReuse.ObtainedUsage)
+		}
+		scalar("routing.requests_max_over_mean", "Busiest endpoint, requests / mean", "ratio", LowerIsBetter, 2, rt.RequestsMaxOverMean)
+		scalar("routing.tokens_max_over_mean", "Busiest endpoint, tokens / mean", "ratio", LowerIsBetter, 2, rt.TokensMaxOverMean)
+		if d := rt.Disagg; d != nil && d.KVTransferMS != nil {
+			scalar("routing.disagg.kv_transfer_ms_p50", "KV transfer p50", "ms", LowerIsBetter, 3, d.KVTransferMS.P50)
+		}
+	}
 	for _, m := range distMetrics {
 		d := m.get(s)
 		for _, st := range distStats {
@@ -149,6 +159,8 @@ var keyRows = []struct{ metric, stat string }{
 	{"throughput.requests_per_s", "value"}, {"throughput.output_tokens_per_s", "value"},
 	{"throughput.total_tokens_per_s", "value"}, {"concurrency_achieved", "value"},
 	{"goodput.requests_per_s", "value"}, {"goodput.slo_attainment_pct", "value"},
+	{"routing.prefix_reuse_pct", "value"}, {"routing.requests_max_over_mean", "value"},
+	{"routing.tokens_max_over_mean", "value"}, {"routing.disagg.kv_transfer_ms_p50", "value"},
 	{"ttft_ms", "p50"}, {"ttft_ms", "p99"}, {"tpot_ms", "p50"}, {"tpot_ms", "p99"},
 	{"itl_ms", "p50"}, {"itl_ms", "p99"}, {"e2e_ms", "p50"}, {"e2e_ms", "p99"},
 	{"output_speed_tokens_per_s", "p50"},

@@ -119,6 +119,7 @@ func Figures(set *Set, o PlotOptions) []Figure {
 	figs = append(figs, histFigures(set.Runs)...)
 	figs = append(figs, seriesFigures(set.Runs)...)
 	figs = append(figs, gaugeFigures(set.Runs, o.MaxGauges)...)
+	figs = append(figs, routingFigures(set.Runs)...)
 	figs = append(figs, sweepFigures(set.Sweeps, o.GPUs)...)
 	return figs
 }

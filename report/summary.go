@@ -51,6 +51,9 @@ type Summary struct {
 
 	// Sessions describes multi-turn runs per session (sessions.go).
 	Sessions *Sessions `json:"sessions,omitempty"`
+	// Routing breaks a routed run down per endpoint (records naming an
+	// endpoint: several --url, --replicas).
+	Routing *Routing `json:"routing,omitempty"`
 
 	// Engine is what the engine did: its scraped metrics, speculative
 	// decoding from every source, prefix reuse (engine.go).

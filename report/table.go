@@ -41,6 +41,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	if err := s.writeLatencies(&b); err != nil {
 		return fmt.Errorf("report: render table: %w", err)
 	}
+	s.writeRouting(&b)
 	if _, err := w.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("report: write table: %w", err)
 	}

@@ -70,6 +70,12 @@ func (s *scheduler) admit(st *step, seq *sequence, budget *int) bool {
 		}
 	}
 	computed := len(hits) * bs
+	hitTokens := computed
+	if seq.transferred && seq.cached < 0 {
+		// The KV of the prompt came from the prefill engine: only its
+		// last token is computed here, which samples the first token.
+		computed = max(computed, known-1)
+	}
 	n := min(known-computed, *budget)
 	need := s.blocksFor(computed+n) - len(hits)
 	promise := 0
@@ -91,9 +97,9 @@ func (s *scheduler) admit(st *step, seq *sequence, budget *int) bool {
 	}
 	seq.computed, seq.hashed = computed, len(hits)
 	s.prefixQueries += uint64(known)
-	s.prefixHits += uint64(computed)
+	s.prefixHits += uint64(hitTokens)
 	if seq.cached < 0 { // first admission
-		seq.cached = min(computed, seq.prompt)
+		seq.cached = min(hitTokens, seq.prompt)
 		// A real-time step that catches up may start, on the schedule,
 		// before a sequence that joins it arrived.
 		seq.promptStart = max(st.start, seq.arrival)

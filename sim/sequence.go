@@ -16,6 +16,10 @@ type seqRequest struct {
 	reason string   // finish reason once they are
 	key    uint64   // the answer's key: output words and acceptance draws
 	out    []uint64 // hash of each output token when not the key's words (a tool call); nil otherwise
+	// transferred: the prompt's KV cache arrives computed from a prefill
+	// engine (disaggregated serving): at first admission every prompt
+	// token but the last counts as computed, without prefill work.
+	transferred bool
 }
 
 // sequence is one request's state in the scheduler. Its tokens are the

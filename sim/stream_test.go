@@ -146,7 +146,15 @@ func TestRoleChunkBeforeTokens(t *testing.T) {
 	if err != nil || !strings.Contains(line, `"role":"assistant"`) {
 		t.Fatalf("first line %q, %v; want the role chunk", line, err)
 	}
-	if s := e.stats(); s.running != 1 || s.generationTokens != 0 {
+	// The driver admits the sequence on its own goroutine: wait for it (a
+	// loaded host may be slow to run it), then no token may have come.
+	deadline := time.Now().Add(30 * time.Second)
+	s := e.stats()
+	for s.running != 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		s = e.stats()
+	}
+	if s.running != 1 || s.generationTokens != 0 {
 		t.Errorf("stats %+v, want 1 running and no token yet", s)
 	}
 }

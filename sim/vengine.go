@@ -22,6 +22,8 @@ type VirtualEngine struct {
 	clock *VirtualClock
 	reqs  map[seqID]*vreq
 	busy  bool // a step is in flight, or one is about to be planned
+	// busyTime sums the planned steps' durations.
+	busyTime time.Duration
 }
 
 // ErrVirtualFaults is returned for a Config with faults: they are
@@ -56,19 +58,31 @@ func (v *VirtualEngine) Idle() bool { return v.e.sched.idle() }
 // bench.Client over HTTP, timed on the virtual clock (offsets from its time
 // 0), without the httptrace points.
 func (v *VirtualEngine) Start(t bench.Target, req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {
+	v.startAt(t, req, sched, v.clock.Now(), false, done)
+}
+
+// startAt starts req now for a client that sent it at start (earlier when
+// a prefill engine served it first); transferred says its prompt's KV
+// cache arrives computed.
+func (v *VirtualEngine) startAt(t bench.Target, req workloads.Request, sched, start time.Duration, transferred bool, done func(bench.Record, workloads.Reply)) {
 	now := v.clock.Now()
-	q := &vreq{done: done, start: now, logprobs: t.Logprobs, rec: bench.Record{TSchedMS: bench.Ms(sched),
-		TStartMS: bench.Ms(now), TargetInputTokens: req.InputTokens, MaxTokens: req.MaxTokens}}
-	if err := v.admit(q, t, req); err != nil {
+	q := &vreq{done: done, start: start, logprobs: t.Logprobs, rec: bench.Record{TSchedMS: bench.Ms(sched),
+		TStartMS: bench.Ms(start), TargetInputTokens: req.InputTokens, MaxTokens: req.MaxTokens}}
+	if err := v.admit(q, t, req, transferred); err != nil {
 		q.fail(err)
+		q.rec.E2EMS = bench.Ms(now - start)
 		v.clock.At(now, func() { q.done(q.rec, workloads.Reply{}) })
 		return
 	}
 	if t.Timeout > 0 {
-		v.clock.At(now+t.Timeout, func() { v.expire(q) })
+		v.clock.At(start+t.Timeout, func() { v.expire(q) })
 	}
 	v.kick()
 }
+
+// Busy is the time the engine has spent running steps: its utilisation
+// over a run is Busy over the run's length.
+func (v *VirtualEngine) Busy() time.Duration { return v.busyTime }
 
 // expire fails a request still in the engine when its client's timeout
 // passes, as bench.Client does, and removes its sequence.
@@ -92,7 +106,7 @@ func (v *VirtualEngine) expire(q *vreq) {
 // exactly as the handler counts them from the body, but the body goes
 // through the handler's decoding with the texts left out, so that an hour
 // of long prompts is not rendered to JSON and parsed back.
-func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request) error {
+func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request, transferred bool) error {
 	a := chatAPI
 	if t.API == bench.APICompletions {
 		a = completionsAPI
@@ -123,7 +137,7 @@ func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request) er
 	c := choices[0]
 	ans := c.ans
 	id, err := v.e.sched.add(seqRequest{prompt: c.prompt, tokens: r.prompts[0], output: ans.tokens,
-		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes()}, v.clock.Now())
+		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes(), transferred: transferred}, v.clock.Now())
 	if err != nil {
 		return badRequest("%v", err)
 	}
@@ -187,6 +201,7 @@ func (v *VirtualEngine) startStep() {
 		v.busy = false
 		return
 	}
+	v.busyTime += st.duration
 	v.clock.At(st.start+st.duration, func() { v.endStep(&st) })
 }
 

@@ -19,6 +19,12 @@ type VirtualTarget interface {
 	Start(req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply))
 }
 
+// sessionTarget is a VirtualTarget that routes by session: RunVirtual
+// starts each request with its session's key (VirtualCluster).
+type sessionTarget interface {
+	StartSession(session string, req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply))
+}
+
 // VirtualClient sends requests to Engine as a bench.Client for Target
 // would.
 type VirtualClient struct {
@@ -236,7 +242,13 @@ func (r *vrun) launch(it workloads.Item, id string, warmup bool, sched time.Dura
 		r.clock.At(r.clock.Now(), r.resume)
 	}
 	send = func(it workloads.Item, id string, sched time.Duration) {
-		r.t.Start(it.Request, sched, func(rec bench.Record, reply workloads.Reply) {
+		start := r.t.Start
+		if st, ok := r.t.(sessionTarget); ok {
+			start = func(req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {
+				st.StartSession(it.Session, req, sched, done)
+			}
+		}
+		start(it.Request, sched, func(rec bench.Record, reply workloads.Reply) {
 			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
 			if err := r.sink.Write(rec); err != nil {
 				if r.failErr == nil {

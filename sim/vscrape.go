@@ -18,7 +18,8 @@ import (
 // (w) with t_ms on the clock. The reading is the same Prometheus text the
 // HTTP engine serves, parsed by the same code.
 type VirtualScraper struct {
-	v        *VirtualEngine
+	clock    *VirtualClock
+	read     func() (metricscrape.Reading, error)
 	interval time.Duration
 	w        io.Writer
 	samples  []metricscrape.Sample
@@ -29,7 +30,13 @@ type VirtualScraper struct {
 // NewVirtualScraper returns a scraper of v every interval (0: only before
 // and after) writing to w (nil: only kept in memory).
 func NewVirtualScraper(v *VirtualEngine, interval time.Duration, w io.Writer) *VirtualScraper {
-	return &VirtualScraper{v: v, interval: interval, w: w}
+	return &VirtualScraper{clock: v.clock, read: v.Metrics, interval: interval, w: w}
+}
+
+// NewVirtualClusterScraper is NewVirtualScraper over a cluster, whose
+// replicas' metrics it merges as one engine's (VirtualCluster.Metrics).
+func NewVirtualClusterScraper(c *VirtualCluster, interval time.Duration, w io.Writer) *VirtualScraper {
+	return &VirtualScraper{clock: c.Engines[0].clock, read: c.Metrics, interval: interval, w: w}
 }
 
 // Start takes the "before" sample now and schedules the others.
@@ -42,7 +49,7 @@ func (s *VirtualScraper) Start() error {
 }
 
 func (s *VirtualScraper) tick() {
-	s.v.clock.After(s.interval, func() {
+	s.clock.After(s.interval, func() {
 		if s.stopped {
 			return
 		}
@@ -66,8 +73,8 @@ func (s *VirtualScraper) Samples() []metricscrape.Sample {
 }
 
 func (s *VirtualScraper) record(phase string) {
-	smp := metricscrape.Sample{TMS: bench0(s.v.clock.Now()), Phase: phase}
-	reading, err := s.v.Metrics()
+	smp := metricscrape.Sample{TMS: bench0(s.clock.Now()), Phase: phase}
+	reading, err := s.read()
 	if err != nil {
 		smp.Error = err.Error()
 	} else {

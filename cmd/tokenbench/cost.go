@@ -49,7 +49,8 @@ cost per 1M tokens = price per GPU-hour * GPUs / (tokens/s * 3600) * 1e6
 
 Each figure charges the whole GPU-hour to one token type, as InferenceX does: they do
 not add up. --gpus counts every GPU behind the endpoint (replicas times tensor-parallel
-size). Prices come from the built-in catalog (tokenbench pricing list), a prices file
+size; prefill plus decode GPUs when disaggregated). When the built-in engine ran, run.json
+knows them (--replicas, --disagg, --tp) and --gpus and --gpu may be left out. Prices come from the built-in catalog (tokenbench pricing list), a prices file
 (--prices, same YAML schema, overriding the catalog) or --price for a one-off rate;
 every figure names its source.
 
@@ -71,7 +72,17 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
-			if err := o.validate(cmd.Flags().Changed("gpus"), cmd.Flags().Changed("interactivity")); err != nil {
+			gpusGiven := cmd.Flags().Changed("gpus")
+			if !gpusGiven && !cmd.Flags().Changed("interactivity") {
+				if n, gpu, why, ok := builtinGPUs(o.Dir); ok {
+					o.GPUs, gpusGiven = n, true
+					if o.GPU == "" {
+						o.GPU = gpu
+					}
+					fmt.Fprintf(f.Err, "tokenbench: --gpus %d from %s: %s\n", n, filepath.Join(o.Dir, bench.RunFile), why)
+				}
+			}
+			if err := o.validate(gpusGiven, cmd.Flags().Changed("interactivity")); err != nil {
 				return usageError{err}
 			}
 			if runF != nil {
@@ -82,7 +93,7 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.GPU, "gpu", "", "GPU type serving the endpoint: a catalog name or alias (h100, MI300X...)")
-	fl.IntVar(&o.GPUs, "gpus", 0, "GPUs serving the endpoint, all replicas and ranks (required)")
+	fl.IntVar(&o.GPUs, "gpus", 0, "GPUs serving the endpoint, all replicas and ranks (required, unless the built-in engine ran: run.json counts its GPUs, and --gpu defaults to its GPU)")
 	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "USD per GPU-hour, replacing the catalog price", &o.PricesFile, &o.Output)
 	fl.BoolVar(&o.Save, "save", false, "also write the cost into DIR/cost.json, where tokenbench report shows it")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
@@ -101,6 +112,32 @@ func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, pr
 	}
 	fl.StringVar(prices, "prices", "", "YAML prices file merged over the built-in catalog")
 	fl.StringVarP(output, "output", "o", "table", "table or json")
+}
+
+// builtinGPUs reads from dir/run.json the GPUs a built-in engine run
+// stood for (all replicas, or both pools of a disaggregated run, times
+// the tensor-parallel size) and its GPU type; false for another server.
+func builtinGPUs(dir string) (n int, gpu, why string, ok bool) {
+	ri, err := bench.ReadRunInfo(dir)
+	if err != nil || !ri.Target.Builtin {
+		return 0, "", "", false
+	}
+	var eng struct {
+		GPU string
+		TP  int
+	}
+	if b, err := json.Marshal(ri.Engine); err == nil {
+		_ = json.Unmarshal(b, &eng)
+	}
+	switch r := ri.Routing; {
+	case r != nil && r.Disagg != nil && r.GPUs > 0:
+		return r.GPUs, eng.GPU, fmt.Sprintf("%d prefill + %d decode engines of %d %s", r.Disagg.Prefill, r.Disagg.Decode, r.Disagg.TP, eng.GPU), true
+	case r != nil && r.GPUs > 0:
+		return r.GPUs, eng.GPU, fmt.Sprintf("%d replicas of %d %s", r.Replicas, eng.TP, eng.GPU), true
+	case eng.TP > 0:
+		return eng.TP, eng.GPU, fmt.Sprintf("the built-in engine on %d %s", eng.TP, eng.GPU), true
+	}
+	return 0, "", "", false
 }
 
 // validate checks the flags alone; the catalog checks the names.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/report"
 )
 
@@ -93,9 +94,24 @@ func TestRunRetriesKeepAliveRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Request 1 opens a connection; request 2 reuses it, is dropped and
-	// retried on a connection of its own; request 3 opens a new one...
-	if sum.Requests.Total != 12 || sum.Requests.OK != 12 || sum.Requests.Retried != 6 {
-		t.Errorf("requests %+v, want 12 ok, 6 retried", sum.Requests)
+	// retried on a connection of its own; request 3 opens a new one... (6
+	// retries; fewer when a loaded host made the client give up draining a
+	// body after [DONE], which closes that connection instead of pooling
+	// it: bench.TestRetry counts them exactly). None may be lost.
+	if sum.Requests.Total != 12 || sum.Requests.OK != 12 || sum.Requests.Retried > 6 {
+		t.Errorf("requests %+v, want 12 ok, at most 6 retried", sum.Requests)
+	}
+	retried := 0
+	if _, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), func(r bench.Record) error {
+		if r.Retried {
+			retried++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if retried != sum.Requests.Retried {
+		t.Errorf("%d records say retried, the summary %d", retried, sum.Requests.Retried)
 	}
 }
 

@@ -66,7 +66,9 @@ type RunOptions struct {
 	Output          string
 	// Shard is --shard, --shards and --start-at (run_shard.go).
 	Shard shardOptions
-	Gate            GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
+	// Route is --url (repeatable), --replicas and --route (run_route.go).
+	Route routeOptions
+	Gate  GateFlags // --gate, --baseline, --junit, --markdown, --history-db (gate.go)
 }
 
 // Defaults of `tokenbench run`.
@@ -120,6 +122,9 @@ warning line names each reason. A run where more than half of the requests faile
 				}
 			}
 			o.capSet = cmd.Flags().Changed("concurrency")
+			if len(o.Route.URLs) > 0 {
+				o.URL = o.Route.URLs[0]
+			}
 			if o.URL == "" && o.Clock != bench.ClockVirtual {
 				o.URL = f.Getenv("OPENAI_BASE_URL")
 			}
@@ -161,7 +166,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl := cmd.Flags()
 	fl.StringVarP(&o.File, "file", "f", "", "scenario file (YAML): settings named like these flags; flags given here win")
 	fl.StringVar(&o.Name, "name", "", "a label for the run in reports (default: the results directory's name)")
-	fl.StringVar(&o.URL, "url", "", "OpenAI base URL, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL, else the built-in engine)")
+	fl.StringArrayVar(&o.Route.URLs, "url", nil, "OpenAI base URL, e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL, else the built-in engine); repeat it to route over several endpoints with --route")
 	fl.StringVar(&o.Model, "model", "", "model id (default: the first id from GET /models)")
 	fl.StringVar(&o.APIKey, "api-key", "", "bearer token (default $OPENAI_API_KEY); never written anywhere")
 	fl.StringVar(&o.API, "api", bench.APIChat, "API to call: chat or completions")
@@ -211,6 +216,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
 	addShardFlags(fl, &o.Shard)
+	addRouteFlags(fl, &o.Route)
 	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
 	addGateFlags(fl, &o.Gate)
 	// The built-in engine's settings, used when there is no --url; after
@@ -236,6 +242,14 @@ func (o *RunOptions) validate() error {
 	}
 	if o.Clock == bench.ClockVirtual && (o.URL != "" || o.MetricsURL != "") {
 		return fmt.Errorf("--clock virtual runs the built-in engine in simulated time: it takes no --url or --metrics-url")
+	}
+	if err := o.Route.check(o.Clock == bench.ClockVirtual); err != nil {
+		return err
+	}
+	for _, u := range o.Route.URLs[min(1, len(o.Route.URLs)):] {
+		if err := validateURL("--url", u); err != nil {
+			return err
+		}
 	}
 	if o.MetricsInterval <= 0 {
 		return fmt.Errorf("--metrics-interval must be positive")

@@ -40,7 +40,11 @@ type runEnv struct {
 	// simEngine is the in-process engine on the real clock, for its
 	// lateness (run_virtual.go: builtinLateness).
 	simEngine *sim.Engine
-	say       func(format string, a ...any)
+	// doer routes over several endpoints and routing describes it
+	// (run_route.go); nil with one endpoint.
+	doer    bench.Doer
+	routing *bench.RoutingInfo
+	say     func(format string, a ...any)
 }
 
 // runRun executes `tokenbench run`: one run, a sweep or a goodput search.
@@ -80,6 +84,8 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 // prepare starts the built-in engine when there is no URL, finds the model
 // and builds the client.
 func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err error) {
+	var builtinURLs []string
+	builtinGPUs := 0
 	headers, _ := parseHeaders(o.Headers)
 	extra, _ := o.extraBody()
 	e.target = bench.Target{BaseURL: o.URL, Model: o.Model, API: o.API, APIKey: o.APIKey,
@@ -94,14 +100,16 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		if err != nil {
 			return stop, usageError{fmt.Errorf("built-in engine: %w", err)}
 		}
-		eng, url, stopSim, err := sim.StartEngine(context.Background(), "127.0.0.1:0", cfg)
-		e.simEngine = eng
+		urls, stopSims, err := e.startReplicas(cfg, o.Route.Replicas)
 		if err != nil {
-			return stop, fmt.Errorf("start the built-in engine: %w", err)
+			return stop, err
 		}
-		stop = func() { stopSim() }
-		e.target.BaseURL, e.engine, e.builtin = url, d.Config, true
-		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", d.String(), url)
+		stop = stopSims
+		e.target.BaseURL, e.engine, e.builtin = urls[0], d.Config, true
+		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", d.String(), strings.Join(urls, ", "))
+		if len(urls) > 1 {
+			builtinURLs, builtinGPUs = urls, d.Config.TP
+		}
 	}
 	if e.target.Model == "" {
 		m, err := discoverModel(ctx, e.target)
@@ -124,6 +132,15 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		}
 	}
 	e.client, err = bench.NewClient(e.target, bench.WithBufferBudget(bench.NewBufferBudget(o.maxBuffer)))
+	if err != nil {
+		return stop, err
+	}
+	switch {
+	case len(builtinURLs) > 1:
+		err = e.prepareRouting(ctx, o, builtinURLs, builtinGPUs)
+	case len(o.Route.URLs) > 1:
+		err = e.prepareRouting(ctx, o, o.Route.URLs, 0)
+	}
 	return stop, err
 }
 
@@ -177,6 +194,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	if e.virtual != nil {
 		info.Clock = bench.ClockVirtual
 	}
+	info.Routing = e.routing
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, bench.Outcome{}, err
 	}
@@ -190,7 +208,10 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		scraper      *scrape.Scraper
 		closeScraper func()
 	)
-	if e.virtual == nil {
+	if e.virtual == nil && e.routing != nil && !o.NoMetrics && o.MetricsURL == "" {
+		e.say("tokenbench: several endpoints: no engine section (each endpoint's figures are in the per-endpoint breakdown); give --metrics-url to scrape one")
+	}
+	if e.virtual == nil && (e.routing == nil || o.MetricsURL != "") {
 		if scraper, closeScraper, err = e.startScraper(ctx, o, dir, load.Epoch); err != nil {
 			return nil, bench.Outcome{}, err
 		}
@@ -215,13 +236,13 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		outcome, virtual, runErr = e.runVirtual(ctx, o, load, src, sinks, dir)
 	} else {
 		// A shard warms up and waits for --start-at first (run_shard.go).
-		outcome, runErr = bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.client, &load, sinks, e.say, func(si *bench.ShardInfo) error {
+		outcome, runErr = bench.Outcome{Epoch: load.Epoch}, o.Shard.begin(ctx, e.runDoer(), &load, sinks, e.say, func(si *bench.ShardInfo) error {
 			info.Shard = si
 			return bench.WriteRunInfo(dir, info)
 		})
 	}
 	if runErr == nil && e.virtual == nil {
-		outcome, runErr = bench.Run(ctx, load, src, e.client, sinks)
+		outcome, runErr = bench.Run(ctx, load, src, e.runDoer(), sinks)
 	}
 	stopProgress()
 	health := monitor.Stop()
@@ -275,6 +296,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		runErr = errors.Join(runErr, err)
 	}
 	sum.SetValidity(info)
+	sum.SetRouting(info.Routing)
 	if err := writeSummary(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/bench/route"
 	"github.com/tokenbench/tokenbench/sim"
 )
 
@@ -17,6 +18,10 @@ type SimOptions struct {
 	URLFile string
 	Config  sim.Config
 	flags   *simFlags
+	// Replicas and Policy: serve that many engines behind one address
+	// and a router (sim.Cluster).
+	Replicas int
+	Policy   string
 }
 
 // NewCmdSim builds `tokenbench sim`; runF replaces the action in tests.
@@ -39,6 +44,9 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
   # a 70B model on two B200s in fp4, ten times faster than real time, behind a key
   tokenbench sim --model llama-3.3-70b --gpu B200 --tp 2 --precision fp4 --speedup 10 --api-key secret
 
+  # four replicas behind a prefix-aware router, as a gateway in front of them would be
+  tokenbench sim --replicas 4 --route prefix-aware
+
   # any free port; the URL is written to sim.url
   tokenbench sim --addr 127.0.0.1:0 --url-file sim.url`,
 		Args: cobra.NoArgs,
@@ -52,14 +60,32 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 			}
 			ctx, stop := interruptContext(f)
 			defer stop()
+			policy, err := route.ParsePolicy(o.Policy)
+			if err != nil {
+				return usageError{fmt.Errorf("--route: %w", err)}
+			}
+			if o.Replicas < 1 || o.Replicas > 256 {
+				return usageError{fmt.Errorf("--replicas must be 1 to 256, got %d", o.Replicas)}
+			}
 			if runF != nil {
 				return runF(ctx, o)
 			}
-			url, stopSim, err := sim.Start(ctx, o.Addr, o.Config)
+			var (
+				url     string
+				stopSim func() error
+			)
+			if o.Replicas > 1 {
+				_, url, stopSim, err = sim.StartCluster(ctx, o.Addr, o.Config, o.Replicas, policy, route.Options{Seed: o.Config.Seed})
+			} else {
+				url, stopSim, err = sim.Start(ctx, o.Addr, o.Config)
+			}
 			if err != nil {
 				return err
 			}
 			d, _ := o.Config.Resolve()
+			if o.Replicas > 1 {
+				fmt.Fprintf(f.Err, "tokenbench sim: %d replicas behind the %s router (the response header %s names the replica; %s groups a session)\n", o.Replicas, policy, sim.EndpointHeader, sim.SessionHeader)
+			}
 			if o.URLFile != "" {
 				// Written once listening, atomically: a script that waits
 				// for the file reads a URL that answers.
@@ -76,6 +102,10 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address (port 0: any free port; see --url-file)")
 	fl.StringVar(&o.URLFile, "url-file", "", "write the base URL served (http://host:port/v1) to this file once listening")
 	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
+	fl.IntVar(&o.Replicas, "replicas", 1, "serve this many engines, each with its own KV and prefix cache, behind one address and the --route policy")
+	fl.StringVar(&o.Policy, "route", string(route.RoundRobin), "with --replicas: round-robin, random, least-outstanding, session (header X-Session-Id), prefix-aware, kv-aware")
+	fl.StringVar(&o.Policy, "router", string(route.RoundRobin), "the same as --route")
+	_ = fl.MarkHidden("router")
 	o.flags = addSimFlags(fl, &o.Config)
 	return cmd
 }
