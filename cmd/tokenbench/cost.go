@@ -100,7 +100,7 @@ func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, pr
 		fl.Float64Var(price, "price", 0, priceHelp)
 	}
 	fl.StringVar(prices, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(output, "output", "o", "table", "table or json")
+	fl.StringVarP(output, "output", "o", "table", "output format: table or json")
 }
 
 // validate checks the flags alone; the catalog checks the names.

@@ -77,5 +77,6 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 	fl.StringVar(&o.URLFile, "url-file", "", "write the base URL served (http://host:port/v1) to this file once listening")
 	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
 	o.flags = addSimFlags(fl, &o.Config)
+	groupFlags(cmd, simFlagGroups(o.flags.names))
 	return cmd
 }
