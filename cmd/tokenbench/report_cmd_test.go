@@ -93,7 +93,7 @@ func TestReportRuns(t *testing.T) {
 		{name: "vLLM result as a table", args: []string{"report", vllm},
 			wantOut: []string{"TTFT (ms)", "Source: vllm-bench-serve-detailed", "Unavailable from this format: schedule_lag_ms"}},
 		{name: "aggregate-only shows n/a", args: []string{"report", agg, "-o", "markdown"},
-			wantOut: []string{"| TTFT (ms) | 5 | 39.36 | 39.10 | n/a | 51.75 | n/a |"}},
+			wantOut: []string{"| TTFT (ms) | 5 | 39.36 | 39.10 | n/a | n/a | 51.75 | n/a |"}},
 		{name: "json of one run is its summary", args: []string{"report", aiperf, "-o", "json"},
 			wantOut: []string{`"ttft_ms": {`, `"format": "aiperf-profile-export-jsonl"`}},
 		{name: "csv", args: []string{"report", vllm, "--output", "csv"},
