@@ -116,7 +116,7 @@ func goodputSection(s *Summary, g *Goodput, id string) htmlSection {
 				ok = htmlCell{Text: "no", Class: Worse}
 			}
 		}
-		row := cells(b.name, sig(*b.bound), p50, p99)
+		row := cells(b.name, strconv.FormatFloat(*b.bound, 'f', -1, 64), p50, p99)
 		t.Rows = append(t.Rows, append(row, ok))
 	}
 	return htmlSection{ID: id + "-goodput", Title: "Goodput and SLO attainment",
@@ -141,7 +141,7 @@ func validitySection(v *Validity, id string) htmlSection {
 		return sec
 	}
 	sec.KV = []kv{{"Valid", "NO: these numbers may be shaped by the client, not the server"}}
-	t := &htmlTable{Header: []string{"Check", "Measured", "Threshold", "Unit", "Why it matters"}}
+	t := &htmlTable{Header: []string{"Check", "Measured", "Threshold", "Unit", "Why it matters"}, Text: map[int]bool{3: true, 4: true}}
 	for _, r := range v.Reasons {
 		t.Rows = append(t.Rows, []htmlCell{{Text: r.Check}, {Text: sig(r.Value), Class: Worse}, {Text: sig(r.Threshold)}, {Text: r.Unit}, {Text: r.Message}})
 	}
@@ -193,7 +193,7 @@ func gaugeSection(es *scrape.EngineSummary, id string) htmlSection {
 	}
 	sec := htmlSection{ID: id + "-gauges", Title: "Engine gauges and counters",
 		Definition: "From the engine's /metrics, scraped during the run: gauges as mean and max over the scrapes under load, counters as the increase over the run.",
-		KV: []kv{{"Engine", name}, {"Scrapes", fmt.Sprintf("%d (%d failed)", es.Scrapes, es.FailedScrapes)}}}
+		KV:         []kv{{"Engine", name}, {"Scrapes", fmt.Sprintf("%d (%d failed)", es.Scrapes, es.FailedScrapes)}}}
 	if es.Restarts > 0 {
 		sec.KV = append(sec.KV, kv{"Engine restarts seen", strconv.Itoa(es.Restarts)})
 	}
@@ -239,7 +239,7 @@ const specDefinition = "Acceptance rate = accepted draft tokens / draft tokens p
 
 func specSections(sp *SpecSources, id string) []htmlSection {
 	t := &htmlTable{Header: []string{"Source", "Estimator", "Requests", "Acceptance rate", "Acceptance length (tokens/step)",
-		"Draft tokens", "Accepted tokens"}}
+		"Draft tokens", "Accepted tokens"}, Text: map[int]bool{1: true}}
 	opt := func(v *float64, f func(float64) string) string {
 		if v == nil {
 			return notAvailable
@@ -248,7 +248,11 @@ func specSections(sp *SpecSources, id string) []htmlSection {
 	}
 	round := func(v float64) string { return count(math.Round(v)) }
 	if m := sp.Metrics; m != nil {
-		t.Rows = append(t.Rows, cells("metrics ("+m.Source+")", m.Estimator, notAvailable, opt(m.AcceptanceRate, pct),
+		src := "metrics"
+		if m.Source != "" && m.Source != src {
+			src += " (" + m.Source + ")"
+		}
+		t.Rows = append(t.Rows, cells(src, m.Estimator, notAvailable, opt(m.AcceptanceRate, pct),
 			opt(m.AcceptanceLength, func(v float64) string { return fixed(v, 2) }), opt(m.DraftTokens, round), opt(m.AcceptedTokens, round)))
 	}
 	for _, f := range []*SpecFigures{sp.Response, sp.Events} {

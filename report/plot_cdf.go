@@ -2,11 +2,15 @@ package report
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // maxCDFPoints caps the points drawn per CDF: a million ITL samples drawn
@@ -14,37 +18,155 @@ import (
 const maxCDFPoints = 500
 
 // cdfMetrics are the latency CDFs a report draws.
-var cdfMetrics = []struct{ metric, title, caption string }{
-	{"ttft_ms", "TTFT", "time to first token of successful requests"},
-	{"tpot_ms", "TPOT", "time per output token after the first, per request"},
-	{"itl_ms", "ITL", "gap between token-bearing events, over all events of all requests"},
-	{"e2e_ms", "E2E latency", "end-to-end latency of successful requests"},
+var cdfMetrics = []struct{ metric, title, caption, y string }{
+	{"ttft_ms", "TTFT", "time to first token of successful requests", "share of requests"},
+	{"tpot_ms", "TPOT", "time per output token after the first, per request", "share of requests"},
+	{"itl_ms", "ITL", "gap between token-bearing events, over all events of all requests", "share of gaps"},
+	{"e2e_ms", "E2E latency", "end-to-end latency of successful requests", "share of requests"},
+}
+
+// metricParts returns the distribution of metric in s and the SLO bound
+// on it (nil without one).
+func metricParts(s *Summary, metric string) (*Distribution, *float64) {
+	var slo SLO
+	if s.Goodput != nil {
+		slo = s.Goodput.SLO
+	}
+	switch metric {
+	case "ttft_ms":
+		return s.TTFTMS, slo.TTFTMS
+	case "tpot_ms":
+		return s.TPOTMS, slo.TPOTMS
+	case "itl_ms":
+		return s.ITLMS, slo.ITLMS
+	case "e2e_ms":
+		return s.E2EMS, slo.E2EMS
+	}
+	return nil, nil
 }
 
 // cdfFigures draws one CDF per latency metric, every run that has its
-// samples overlaid.
+// samples overlaid, with each run's p50 (circle) and p99 (triangle) marked
+// on its curve, dotted guides at 0.5 and 0.99, and each SLO bound on the
+// metric as a vertical dashed line. The x axis is logarithmic when the
+// samples span more than two decades.
 func cdfFigures(runs []*Run) []Figure {
 	var figs []Figure
 	for _, m := range cdfMetrics {
-		p := newPlot(m.title+" CDF", m.title+" (ms)", "fraction of samples")
+		p := newPlot(m.title+" CDF", m.title+" (ms)", m.y)
 		p.Legend.Top, p.Legend.Left = false, false
-		drawn := 0
+		lo, hi := math.Inf(1), 0.0
+		type drawn struct {
+			i       int
+			r       *Run
+			samples []float64
+		}
+		var ds []drawn
 		for i, r := range runs {
 			samples := r.Summary.latencySamples(m.metric)
 			if len(samples) == 0 {
 				continue
 			}
-			addLine(p, i, legendLabel(runs, r), cdfXYs(samples), vg.Points(1.5))
-			drawn++
+			ds = append(ds, drawn{i, r, samples})
+			lo, hi = math.Min(lo, samples[0]), math.Max(hi, samples[len(samples)-1])
 		}
-		if drawn == 0 {
+		if len(ds) == 0 {
 			continue
 		}
+		logX := spansDecades(lo, hi)
+		if logX {
+			logAxis(&p.X)
+		}
+		for _, y := range []float64{0.5, 0.99} {
+			guide(p, plotter.XYs{{X: lo, Y: y}, {X: hi, Y: y}})
+		}
+		slos := map[float64]bool{}
+		for _, d := range ds {
+			addLine(p, d.i, legendLabel(runs, d.r), cdfXYs(d.samples), vg.Points(1.5))
+			dist, bound := metricParts(d.r.Summary, m.metric)
+			if dist != nil {
+				markPercentiles(p, d.i, len(ds) == 1, dist)
+			}
+			if bound != nil && !slos[*bound] && (!logX || *bound > 0) {
+				slos[*bound] = true
+				sloLine(p, *bound, "SLO "+m.title+" ≤ "+strconv.FormatFloat(*bound, 'f', -1, 64)+" ms")
+			}
+		}
+		if len(ds) > 1 {
+			// One legend entry per marker shape, in black: colours are
+			// the runs'.
+			for _, mk := range []struct {
+				label string
+				shape draw.GlyphDrawer
+			}{{"p50", draw.CircleGlyph{}}, {"p99", draw.PyramidGlyph{}}} {
+				sc, _ := plotter.NewScatter(plotter.XYs{{X: lo, Y: 0.5}})
+				sc.Shape, sc.Color, sc.Radius = mk.shape, color.Black, vg.Points(3)
+				p.Legend.Add(mk.label, sc)
+			}
+		}
 		p.Y.Min, p.Y.Max = 0, 1
-		figs = append(figs, Figure{Name: m.metric[:len(m.metric)-3] + "_cdf", Plot: p,
-			Caption: fmt.Sprintf("%s CDF: %s.", m.title, m.caption)})
+		caption := fmt.Sprintf("%s CDF: %s; circles mark p50, triangles p99", m.title, m.caption)
+		if logX {
+			caption += "; log scale (the samples span more than two decades)"
+		}
+		if len(slos) > 0 {
+			caption += "; the dashed red line is the SLO bound"
+		}
+		figs = append(figs, Figure{Name: m.metric[:len(m.metric)-3] + "_cdf", Plot: p, Caption: caption + "."})
 	}
 	return figs
+}
+
+// markPercentiles marks p50 and p99 of d on run i's curve; with one run
+// the legend gives their values.
+func markPercentiles(p *plot.Plot, i int, label bool, d *Distribution) {
+	for _, mk := range []struct {
+		name  string
+		v, q  float64
+		shape draw.GlyphDrawer
+	}{{"p50", d.P50, 0.5, draw.CircleGlyph{}}, {"p99", d.P99, 0.99, draw.PyramidGlyph{}}} {
+		xys := finiteXYs(plotter.XYs{{X: mk.v, Y: mk.q}})
+		if len(xys) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			continue
+		}
+		sc.Shape, sc.Color, sc.Radius = mk.shape, colorOf(i), vg.Points(4)
+		p.Add(sc)
+		if label {
+			p.Legend.Add(fmt.Sprintf("%s %s ms", mk.name, sig(mk.v)), sc)
+		}
+	}
+}
+
+// guide draws a light dotted reference line.
+func guide(p *plot.Plot, xys plotter.XYs) {
+	l, err := plotter.NewLine(finiteXYs(xys))
+	if err != nil {
+		return
+	}
+	l.Color, l.Width, l.Dashes = color.Gray{Y: 0x99}, vg.Points(0.8), []vg.Length{vg.Points(1), vg.Points(3)}
+	p.Add(l)
+}
+
+// sloRed is the colour of SLO bounds on every chart.
+var sloRed = color.RGBA{200, 30, 30, 255}
+
+// sloLine draws the SLO bound at x as a vertical dashed red line over the
+// whole height of a CDF.
+func sloLine(p *plot.Plot, x float64, label string) {
+	l, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
+	if err != nil {
+		return
+	}
+	l.Color, l.Width, l.Dashes = sloRed, vg.Points(1.5), []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add(label, l)
+	if x >= p.X.Max {
+		p.X.Max = x * 1.05 // off the chart's edge, where it would be lost
+	}
 }
 
 // cdfXYs returns the empirical CDF of sorted samples as a step line: at
