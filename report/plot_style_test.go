@@ -49,7 +49,7 @@ func TestLogTicks(t *testing.T) {
 // upper bound, in the bin whose edges hold it.
 func TestLogHistogram(t *testing.T) {
 	samples := []float64{1, 1.5, 9, 10, 11, 99, 1000, 5000} // 5000 is past hi
-	h := logHistogram(samples, 1, 1000, 3)                     // edges 1, 10, 100, 1000
+	h := logHistogram(samples, 1, 1000, 3)                  // edges 1, 10, 100, 1000
 	want := []float64{3, 3, 1}
 	for i, b := range h.Bins {
 		if math.Abs(b.Weight-want[i]) > 0 {
