@@ -92,7 +92,7 @@ func sweepTable(sw *Sweep, gpus int, ptIDs []string) (htmlTable, []string) {
 		}
 	}
 	header := []string{"Point", "Requests (ok / total)", "Output (tok/s)", "Output per GPU (tok/s)", "Interactivity (tok/s/user)",
-		"TTFT p50 (ms)", "TTFT p99 (ms)", "TPOT p50 (ms)", "TPOT p99 (ms)"}
+		"TTFT p50 / p99 (ms)", "TPOT p50 / p99 (ms)"}
 	if hasSLO {
 		header = append(header, "SLO attainment", "Goodput (req/s)")
 	}
@@ -101,6 +101,12 @@ func sweepTable(sw *Sweep, gpus int, ptIDs []string) (htmlTable, []string) {
 	}
 	header = append(header, "Pareto")
 	t := htmlTable{Header: header}
+	pair := func(ok bool, p50, p99 float64) htmlCell {
+		if !ok {
+			return htmlCell{Text: notAvailable}
+		}
+		return htmlCell{Text: fixed(p50, 2) + " / " + fixed(p99, 2)}
+	}
 	na := func(ok bool, v float64, dec int) htmlCell {
 		if !ok {
 			return htmlCell{Text: notAvailable}
@@ -115,7 +121,7 @@ func sweepTable(sw *Sweep, gpus int, ptIDs []string) (htmlTable, []string) {
 		}
 		row := []htmlCell{point, {Text: strconv.Itoa(s.Requests.OK) + " / " + strconv.Itoa(s.Requests.Total)},
 			na(true, p.OutputTokensPerS, 1), na(true, p.OutputTokensPerS/float64(gpus), 1), na(p.HasTPOT, p.Interactivity, 1),
-			na(p.HasTTFT, p.TTFTP50MS, 2), na(p.HasTTFT, p.TTFTP99MS, 2), na(p.HasTPOT, p.TPOTP50MS, 2), na(p.HasTPOT, p.TPOTP99MS, 2)}
+			pair(p.HasTTFT, p.TTFTP50MS, p.TTFTP99MS), pair(p.HasTPOT, p.TPOTP50MS, p.TPOTP99MS)}
 		if hasSLO {
 			if g := s.Goodput; g != nil {
 				row = append(row, htmlCell{Text: pct(g.Attainment)}, htmlCell{Text: fixed(g.RequestsPerS, 2)})

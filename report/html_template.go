@@ -35,8 +35,11 @@ h4 { font-size: 0.98em; margin: 1.1em 0 0.3em; }
 p.definition { font-size: 0.85em; color: #57606a; margin: 0 0 6px; max-width: 60em; }
 ul.notes { font-size: 0.85em; color: #57606a; margin: 0 0 12px; padding-left: 1.4em; max-width: 60em; }
 a { color: #0060a0; }
-td, th { overflow-wrap: anywhere; }
-table { max-width: 100%; }
+td, th { overflow-wrap: break-word; }
+td.num, div.wide td:first-child { white-space: nowrap; }
+div.wide { overflow-x: auto; max-width: 100%; }
+div.wide table { margin: 0; }
+div.wide { margin: 8px 0 16px; }
 </style>
 </head>
 <body>
@@ -126,11 +129,11 @@ table { max-width: 100%; }
 {{- end}}
 </body>
 </html>
-{{define "table"}}{{$t := .}}<table><tr>{{range $i, $h := .Header}}<th{{if and $i (not (index $t.Text $i))}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
+{{define "table"}}{{$t := .}}<div class="wide"><table><tr>{{range $i, $h := .Header}}<th{{if and $i (not (index $t.Text $i))}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
 {{- range .Rows}}
 <tr>{{range $i, $c := .}}<td{{if and $i (not (index $t.Text $i))}} class="num{{with $c.Class}} {{.}}{{end}}"{{else}}{{with $c.Class}} class="{{.}}"{{end}}{{end}}>{{if $c.Href}}<a href="{{$c.Href}}">{{$c.Text}}</a>{{else}}{{$c.Text}}{{end}}</td>{{end}}</tr>
 {{- end}}
-</table>{{end}}
+</table></div>{{end}}
 {{define "runsummary"}}
 <table class="kv">{{range .Header}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
 {{- if .Latency.Rows}}{{template "table" .Latency}}{{else}}<p class="muted">No latency samples.</p>{{end}}
