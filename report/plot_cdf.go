@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -81,16 +82,22 @@ func cdfFigures(runs []*Run) []Figure {
 			guide(p, plotter.XYs{{X: lo, Y: y}, {X: hi, Y: y}})
 		}
 		slos := map[float64]bool{}
+		var curves []plotter.XYs
 		for _, d := range ds {
-			addLine(p, d.i, legendLabel(runs, d.r), cdfXYs(d.samples), vg.Points(1.5))
+			xys := cdfXYs(d.samples)
+			curves = append(curves, xys)
+			addLine(p, d.i, legendLabel(runs, d.r), xys, vg.Points(1.5))
 			dist, bound := metricParts(d.r.Summary, m.metric)
 			if dist != nil {
 				markPercentiles(p, d.i, len(ds) == 1, dist)
 			}
-			if bound != nil && !slos[*bound] && (!logX || *bound > 0) {
+			if bound != nil && (!logX || *bound > 0) {
 				slos[*bound] = true
-				sloLine(p, *bound, "SLO "+m.title+" ≤ "+strconv.FormatFloat(*bound, 'f', -1, 64)+" ms")
 			}
+		}
+		// After the runs, so the legend lists runs first.
+		for _, b := range slices.Sorted(maps.Keys(slos)) {
+			sloLine(p, b, "SLO "+m.title+" ≤ "+strconv.FormatFloat(b, 'f', -1, 64)+" ms")
 		}
 		if len(ds) > 1 {
 			// One legend entry per marker shape, in black: colours are
@@ -105,6 +112,7 @@ func cdfFigures(runs []*Run) []Figure {
 			}
 		}
 		p.Y.Min, p.Y.Max = 0, 1
+		p.Legend.Top, p.Legend.Left = cdfLegendCorner(p.X.Min, p.X.Max, logX, curves, slos)
 		caption := fmt.Sprintf("%s CDF: %s; circles mark p50, triangles p99", m.title, m.caption)
 		if logX {
 			caption += "; log scale (the samples span more than two decades)"
@@ -240,4 +248,50 @@ func legendLabel(runs []*Run, r *Run) string {
 		return ""
 	}
 	return r.Label
+}
+
+// cdfLegendCorner picks where a CDF's legend hides the least: the bottom
+// right (where a CDF seldom is, having reached 1 before the largest
+// sample) unless an SLO line or the curves' last steps are there, then the
+// top left. A corner is judged by the curve points and SLO lines in a box
+// a third of the chart wide and 40% high.
+func cdfLegendCorner(xmin, xmax float64, logX bool, curves []plotter.XYs, slos map[float64]bool) (top, left bool) {
+	pos := func(x float64) float64 { // 0..1 across the axis
+		if logX {
+			if x <= 0 || xmin <= 0 {
+				return 0
+			}
+			return math.Log(x/xmin) / math.Log(xmax/xmin)
+		}
+		return (x - xmin) / (xmax - xmin)
+	}
+	if !(xmax > xmin) {
+		return false, false
+	}
+	var bottomRight, topLeft int
+	for _, c := range curves {
+		for _, pt := range c {
+			x := pos(pt.X)
+			switch {
+			case x > 2.0/3 && pt.Y < 0.4:
+				bottomRight++
+			case x < 1.0/3 && pt.Y > 0.6:
+				topLeft++
+			}
+		}
+	}
+	for x := range slos {
+		// A vertical line crosses both boxes' heights: it weighs as much
+		// as a whole curve in the box its x falls in.
+		switch px := pos(x); {
+		case px > 2.0/3:
+			bottomRight += 1000
+		case px < 1.0/3:
+			topLeft += 1000
+		}
+	}
+	if bottomRight <= topLeft {
+		return false, false
+	}
+	return true, true
 }

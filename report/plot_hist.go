@@ -8,10 +8,14 @@ import (
 	"gonum.org/v1/plot/plotter"
 )
 
-// histFigures draws, per run with samples, the ITL histogram (up to its
-// p99.9, so one stall does not flatten every bar) and the histogram of
-// tokens per event.
+// histFigures draws the ITL histogram of a run (up to its p99.9, so one
+// stall does not flatten every bar) and the histogram of its tokens per
+// event; several runs with samples are overlaid instead, one chart per
+// metric (overlayHistFigures).
 func histFigures(runs []*Run) []Figure {
+	if withSamples(runs) > 1 {
+		return overlayHistFigures(runs)
+	}
 	var figs []Figure
 	for i, r := range runs {
 		suffix, who := "", ""
@@ -78,4 +82,15 @@ func logHistogram(sorted []float64, lo, hi float64, bins int) *plotter.Histogram
 		h.Bins[i].Weight++
 	}
 	return h
+}
+
+// withSamples counts the runs that keep per-request samples.
+func withSamples(runs []*Run) int {
+	n := 0
+	for _, r := range runs {
+		if r.Summary.HasSamples() {
+			n++
+		}
+	}
+	return n
 }

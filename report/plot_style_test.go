@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/tokenbench/tokenbench/bench"
 )
@@ -116,5 +117,31 @@ func TestShortPointLabel(t *testing.T) {
 		if got := shortPointLabel(in); got != want {
 			t.Errorf("shortPointLabel(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestCDFLegendCorner(t *testing.T) {
+	// A CDF that rises early and stays at 1: the top left is taken.
+	early := plotter.XYs{{X: 1, Y: 0}, {X: 1, Y: 0.7}, {X: 2, Y: 0.7}, {X: 2, Y: 0.9}, {X: 3, Y: 0.95}, {X: 10, Y: 1}}
+	// One that rises late: the bottom right is taken.
+	late := plotter.XYs{{X: 1, Y: 0}, {X: 8, Y: 0.1}, {X: 9, Y: 0.2}, {X: 9.5, Y: 0.3}, {X: 10, Y: 1}}
+	tests := []struct {
+		name      string
+		curves    []plotter.XYs
+		slos      map[float64]bool
+		wantTopLt bool
+	}{
+		{"early rise: bottom right", []plotter.XYs{early}, nil, false},
+		{"late rise: top left", []plotter.XYs{late}, nil, true},
+		{"SLO line at the right: top left", []plotter.XYs{early}, map[float64]bool{9.5: true}, true},
+		{"SLO line at the left: bottom right", []plotter.XYs{late}, map[float64]bool{1.5: true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top, left := cdfLegendCorner(1, 10, false, tt.curves, tt.slos)
+			if top != tt.wantTopLt || left != tt.wantTopLt {
+				t.Errorf("top %v left %v, want both %v", top, left, tt.wantTopLt)
+			}
+		})
 	}
 }
