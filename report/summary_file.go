@@ -1,0 +1,106 @@
+package report
+
+// summary_file.go: summary.json is a Summary, read and written here and
+// nowhere else: WriteJSON writes it, ReadSummary and ParseSummary read it
+// back for every consumer (cost, cost project, the HTML report, merge).
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/tokenbench/tokenbench/pricing"
+)
+
+// ReadSummary reads a summary.json written by Summary.WriteJSON. Errors
+// name the file and, for bad JSON, the line; a missing file's error wraps
+// fs.ErrNotExist.
+func ReadSummary(path string) (*Summary, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSummary(path, b)
+}
+
+// ParseSummary decodes the content of a summary.json; name labels errors.
+// A JSON value that is not a run's summary (no requests and no throughput,
+// such as sweep.json) is refused, and so is a count or rate below 0 or
+// more successful and failed requests than requests.
+func ParseSummary(name string, b []byte) (*Summary, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, JSONErrorLine(b, err))
+	}
+	if keys["requests"] == nil && keys["throughput"] == nil {
+		return nil, fmt.Errorf("%s: no requests or throughput field: not a tokenbench summary of one run", name)
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, JSONErrorLine(b, err))
+	}
+	if s.Requests.Errors == nil {
+		s.Requests.Errors = map[string]int{}
+	}
+	r, t := s.Requests, s.Throughput
+	for _, f := range []struct {
+		field string
+		v     float64
+	}{
+		{"requests.total", float64(r.Total)}, {"requests.ok", float64(r.OK)}, {"requests.failed", float64(r.Failed)},
+		{"tokens.input", float64(s.Tokens.Input)}, {"tokens.output", float64(s.Tokens.Output)},
+		{"window_s", s.WindowS}, {"concurrency_achieved", s.ConcurrencyAchieved},
+		{"throughput.requests_per_s", t.RequestsPerS}, {"throughput.input_tokens_per_s", t.InputTokensPerS},
+		{"throughput.output_tokens_per_s", t.OutputTokensPerS}, {"throughput.total_tokens_per_s", t.TotalTokensPerS},
+	} {
+		if f.v < 0 {
+			return nil, fmt.Errorf("%s: %s is negative (%v)", name, f.field, f.v)
+		}
+	}
+	if r.OK+r.Failed > r.Total && r.Total > 0 {
+		return nil, fmt.Errorf("%s: requests.ok %d + failed %d exceed requests.total %d", name, r.OK, r.Failed, r.Total)
+	}
+	if g := s.Goodput; g != nil {
+		if !(g.Attainment >= 0 && g.Attainment <= 1) {
+			return nil, fmt.Errorf("%s: goodput.slo_attainment %v is not in [0, 1]", name, g.Attainment)
+		}
+		if g.RequestsPerS < 0 || g.OutputTokensPerS < 0 {
+			return nil, fmt.Errorf("%s: goodput.output_tokens_per_s or requests_per_s is negative", name)
+		}
+	}
+	return &s, nil
+}
+
+// JSONErrorLine prefixes a JSON decoding error of b with the line it points
+// at, when it points at one.
+func JSONErrorLine(b []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(b)) {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", bytes.Count(b[:off], []byte("\n"))+1, err)
+}
+
+// PricingThroughput is what pricing.NewCost prices: the run's throughputs
+// and, with SLOs, the good output tokens per second.
+func (s *Summary) PricingThroughput() pricing.Throughput {
+	tp := pricing.Throughput{
+		OutputTokensPerS: s.Throughput.OutputTokensPerS,
+		InputTokensPerS:  s.Throughput.InputTokensPerS,
+		TotalTokensPerS:  s.Throughput.TotalTokensPerS,
+	}
+	if s.Goodput != nil {
+		tp.GoodOutputTokensPerS = s.Goodput.OutputTokensPerS
+	}
+	return tp
+}

@@ -1,0 +1,71 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestSummaryRoundTrip writes a summary with WriteJSON and reads it back
+// with ParseSummary: the same JSON again.
+func TestSummaryRoundTrip(t *testing.T) {
+	s := summarize(fixtureRecords())
+	var first bytes.Buffer
+	if err := s.WriteJSON(&first); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseSummary("summary.json", first.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second bytes.Buffer
+	if err := back.WriteJSON(&second); err != nil {
+		t.Fatal(err)
+	}
+	if first.String() != second.String() {
+		t.Errorf("round trip differs:\n%s\n---\n%s", first.String(), second.String())
+	}
+	if tp := back.PricingThroughput(); tp.OutputTokensPerS != s.Throughput.OutputTokensPerS || tp.TotalTokensPerS != s.Throughput.TotalTokensPerS {
+		t.Errorf("pricing throughput %+v", tp)
+	}
+}
+
+func TestParseSummaryErrors(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"not JSON names the line", "{\n\"requests\": {\"ok\": \"many\"}}", "s.json: line 2:"},
+		{"sweep.json", `{"kind": "sweep", "points": []}`, "s.json: no requests or throughput field"},
+		{"negative rate", `{"throughput": {"output_tokens_per_s": -1}}`, "throughput.output_tokens_per_s is negative (-1)"},
+		{"negative count", `{"requests": {"total": 1, "ok": -1}}`, "requests.ok is negative"},
+		{"more ok than total", `{"requests": {"total": 2, "ok": 2, "failed": 1}}`, "requests.ok 2 + failed 1 exceed requests.total 2"},
+		{"attainment above 1", `{"requests": {"total": 1}, "goodput": {"slo_attainment": 1.5}}`, "goodput.slo_attainment 1.5 is not in [0, 1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseSummary("s.json", []byte(tt.body)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParseSummary feeds arbitrary bytes as summary.json: never a panic,
+// every error names the file, and an accepted summary has no negative
+// count or rate.
+func FuzzParseSummary(f *testing.F) {
+	var b bytes.Buffer
+	_ = summarize(fixtureRecords()).WriteJSON(&b)
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"requests": null, "throughput": {"output_tokens_per_s": 1e999}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSummary("summary.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "summary.json: ") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if s.Requests.OK < 0 || s.Requests.Failed < 0 || s.Throughput.OutputTokensPerS < 0 || s.Requests.Errors == nil {
+			t.Fatalf("accepted %+v", s.Requests)
+		}
+	})
+}
