@@ -59,6 +59,19 @@ func ParseSummary(name string, b []byte) (*Summary, error) {
 			return nil, fmt.Errorf("%s: %s is negative (%v)", name, f.field, f.v)
 		}
 	}
+	for _, d := range []struct {
+		field string
+		d     *Distribution
+	}{{"ttft_ms", s.TTFTMS}, {"ttft_sched_ms", s.TTFTSchedMS}, {"tpot_ms", s.TPOTMS}, {"itl_ms", s.ITLMS}, {"e2e_ms", s.E2EMS}} {
+		if d.d == nil {
+			continue
+		}
+		for _, st := range distStats {
+			if v := st.get(d.d); v < 0 {
+				return nil, fmt.Errorf("%s: %s.%s is negative (%v)", name, d.field, st.name, v)
+			}
+		}
+	}
 	if r.OK+r.Failed > r.Total && r.Total > 0 {
 		return nil, fmt.Errorf("%s: requests.ok %d + failed %d exceed requests.total %d", name, r.OK, r.Failed, r.Total)
 	}
@@ -68,6 +81,11 @@ func ParseSummary(name string, b []byte) (*Summary, error) {
 		}
 		if g.RequestsPerS < 0 || g.OutputTokensPerS < 0 {
 			return nil, fmt.Errorf("%s: goodput.output_tokens_per_s or requests_per_s is negative", name)
+		}
+		for _, b := range []*float64{g.SLO.TTFTMS, g.SLO.TPOTMS, g.SLO.ITLMS, g.SLO.E2EMS} {
+			if b != nil && !(*b > 0) {
+				return nil, fmt.Errorf("%s: goodput.slo has a bound of %v ms; want > 0", name, *b)
+			}
 		}
 	}
 	return &s, nil
@@ -103,4 +121,41 @@ func (s *Summary) PricingThroughput() pricing.Throughput {
 		tp.GoodOutputTokensPerS = s.Goodput.OutputTokensPerS
 	}
 	return tp
+}
+
+// ReadSweepRun is pricing's RunReader: a sweep point's summary.json read
+// through ParseSummary and reduced to what pricing plans and prices from.
+func ReadSweepRun(name string, b []byte) (pricing.SweepRun, error) {
+	s, err := ParseSummary(name, b)
+	if err != nil {
+		return pricing.SweepRun{}, err
+	}
+	return s.SweepRun(), nil
+}
+
+// SweepRun reduces s to pricing's view of one sweep point (its label and
+// directory left for the sweep's reader to set).
+func (s *Summary) SweepRun() pricing.SweepRun {
+	r := pricing.SweepRun{
+		Requests: s.Requests.Total, OK: s.Requests.OK, Failed: s.Requests.Failed,
+		RequestsPerS: s.Throughput.RequestsPerS, InputTokensPerS: s.Throughput.InputTokensPerS,
+		OutputTokensPerS: s.Throughput.OutputTokensPerS, TotalTokensPerS: s.Throughput.TotalTokensPerS,
+		TTFTMS: percentilesOf(s.TTFTMS), TPOTMS: percentilesOf(s.TPOTMS), E2EMS: percentilesOf(s.E2EMS),
+	}
+	if s.Requests.OK > 0 {
+		r.InputTokensPerRequest = float64(s.Tokens.Input) / float64(s.Requests.OK)
+		r.OutputTokensPerRequest = float64(s.Tokens.Output) / float64(s.Requests.OK)
+	}
+	if g := s.Goodput; g != nil {
+		r.Goodput = &pricing.Goodput{SLOAttainment: g.Attainment, RequestsPerS: g.RequestsPerS,
+			SLO: pricing.SLO{TTFTMS: g.SLO.TTFTMS, TPOTMS: g.SLO.TPOTMS, ITLMS: g.SLO.ITLMS, E2EMS: g.SLO.E2EMS}}
+	}
+	return r
+}
+
+func percentilesOf(d *Distribution) *pricing.Percentiles {
+	if d == nil {
+		return nil
+	}
+	return &pricing.Percentiles{P50: d.P50, P90: d.P90, P95: d.P95, P99: d.P99, P999: d.P999}
 }

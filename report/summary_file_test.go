@@ -2,8 +2,13 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/tokenbench/tokenbench/pricing"
 )
 
 // TestSummaryRoundTrip writes a summary with WriteJSON and reads it back
@@ -68,4 +73,43 @@ func FuzzParseSummary(f *testing.F) {
 			t.Fatalf("accepted %+v", s.Requests)
 		}
 	})
+}
+
+// TestReadSweepRun reads pricing's sweep fixture through report's reader,
+// the one cmd uses: every point is read, in order, with its percentiles,
+// lengths per request and goodput.
+func TestReadSweepRun(t *testing.T) {
+	const dir = "../pricing/testdata/sweep-h100"
+	s, err := pricing.ReadSweep(os.DirFS(dir), dir, ReadSweepRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Runs) < 2 {
+		t.Fatalf("%d runs", len(s.Runs))
+	}
+	for _, r := range s.Runs {
+		sum, err := ReadSummary(filepath.Join(dir, r.Dir, SummaryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TPOTMS == nil || r.TPOTMS.P99 != sum.TPOTMS.P99 || r.OutputTokensPerS != sum.Throughput.OutputTokensPerS ||
+			r.OutputTokensPerRequest != float64(sum.Tokens.Output)/float64(sum.Requests.OK) || r.Label == "" {
+			t.Errorf("point %s: %+v", r.Dir, r)
+		}
+		if (r.Goodput == nil) != (sum.Goodput == nil) {
+			t.Errorf("point %s: goodput %v, summary's %v", r.Dir, r.Goodput, sum.Goodput)
+		}
+	}
+	tests := []struct{ name, body, want string }{
+		{"negative percentile", `{"requests": {"total": 1, "ok": 1}, "tpot_ms": {"count": 1, "p99": -23}}`, "a/summary.json: tpot_ms.p99 is negative (-23)"},
+		{"zero SLO bound", `{"requests": {"total": 1, "ok": 1}, "goodput": {"slo": {"ttft_ms": 0}, "slo_attainment": 1}}`, "goodput.slo has a bound of 0 ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := pricing.ReadSweep(fstest.MapFS{"a/summary.json": {Data: []byte(tt.body)}}, "sw", ReadSweepRun)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "pricing: ") {
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
 }

@@ -170,7 +170,7 @@ func costSweepRun(f *Factory, o *CostOptions, cat *pricing.Catalog) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir)
+	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir, report.ReadSweepRun)
 	if err != nil {
 		return err
 	}
