@@ -75,6 +75,9 @@ type htmlRun struct {
 	Cost        []kv
 	Errors      []htmlErrors
 	Warnings    []string
+	// Hint says how to get what this page leaves out (a sweep point's
+	// charts).
+	Hint string
 }
 
 type kv struct{ Key, Value string }

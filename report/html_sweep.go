@@ -66,7 +66,11 @@ func newHTMLSweep(sw *Sweep, gpus int, ids anchors) htmlSweep {
 	ptIDs := make([]string, len(sw.Points))
 	for i, r := range sw.Points {
 		ptIDs[i] = ids.id(h.ID, r.Label)
-		h.Points = append(h.Points, newHTMLRun(r, ptIDs[i]))
+		pt := newHTMLRun(r, ptIDs[i])
+		// A sweep page reads each point's summary.json only (cheap for
+		// sweeps of millions of requests): its charts are a report away.
+		pt.Hint = "Charts of this point (CDFs, histograms, time series, engine gauges): tokenbench report " + r.Path + " -o html"
+		h.Points = append(h.Points, pt)
 	}
 	h.Table, h.Notes = sweepTable(sw, gpus, ptIDs)
 	return h

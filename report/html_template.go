@@ -69,6 +69,9 @@ div.wide { margin: 8px 0 16px; }
 {{- end}}
 {{- range .Points}}
 <h3 id="{{.ID}}">{{.Label}}</h3>
+{{- with .Hint}}
+<p class="muted">{{.}}</p>
+{{- end}}
 {{- template "runsummary" .}}
 {{- range .EngineSections}}{{template "section" .}}{{end}}
 {{- with .CostSection}}{{template "section" .}}{{end}}
