@@ -85,6 +85,7 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "USD per GPU-hour, replacing the catalog price", &o.PricesFile, &o.Output)
 	fl.BoolVar(&o.Save, "save", false, "also write the cost into DIR/cost.json, where tokenbench report shows it")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
+	groupFlags(cmd, costFlagGroups)
 	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil), NewCmdCostCompare(f, nil))
 	return cmd
 }
@@ -98,7 +99,7 @@ func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, pr
 	if price != nil {
 		fl.Float64Var(price, "price", 0, priceHelp)
 	}
-	fl.StringVar(prices, "prices", "", "YAML prices file merged over the built-in catalog")
+	fl.StringVar(prices, "prices", "", "merge the YAML prices file `FILE` over the built-in catalog")
 	fl.StringVarP(output, "output", "o", "table", "output format: table or json")
 }
 

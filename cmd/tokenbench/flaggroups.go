@@ -190,3 +190,18 @@ func simFlagGroups(engine []string) []flagGroup {
 	}
 	return []flagGroup{{"Server", server}, {"Engine model", model}}
 }
+
+// costFlagGroups are the help groups of `tokenbench cost`.
+var costFlagGroups = []flagGroup{
+	{"GPUs", []string{"gpu", "gpus"}},
+	{"Price", []string{"tier", "provider", "price", "prices"}},
+	{"Sweep", []string{"interactivity"}},
+	{"Output", []string{"output", "save"}},
+}
+
+// reportFlagGroups are the help groups of `tokenbench report` and
+// `tokenbench compare`.
+var reportFlagGroups = []flagGroup{
+	{"Output", []string{"output", "out", "plots"}},
+	{"Sweep charts", []string{"gpus"}},
+}

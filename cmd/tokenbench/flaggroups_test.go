@@ -11,9 +11,10 @@ import (
 )
 
 // TestHelpFlagGroups checks the flag blocks of --help against golden files:
-// run's and sim's in named groups, report's in one block (it has no groups).
+// run's, sim's, report's and cost's in named groups, merge's in one block
+// (it has no groups).
 func TestHelpFlagGroups(t *testing.T) {
-	for _, args := range [][]string{{"run"}, {"sim"}, {"report"}, {"merge"}} {
+	for _, args := range [][]string{{"run"}, {"sim"}, {"report"}, {"cost"}, {"merge"}} {
 		name := strings.Join(args, "_")
 		t.Run(name, func(t *testing.T) {
 			f, out, errb, _ := testFactory(nil)

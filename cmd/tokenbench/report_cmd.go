@@ -115,6 +115,7 @@ func (o *ReportOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.Out, "out", "", "write the output to the file `FILE` instead of standard output")
 	fl.StringVar(&o.Plots, "plots", "", "also write every chart as PNG and SVG into the directory `DIR`")
 	cmd.Flags().IntVar(&o.GPUs, "gpus", 1, "GPUs serving the endpoint, for throughput per GPU in sweep charts")
+	groupFlags(cmd, reportFlagGroups)
 }
 
 // deprecatedFormat warns that --format is now -o/--output, and refuses both
