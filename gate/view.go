@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +26,11 @@ type View struct {
 	Doc map[string]any
 }
 
-// ReadView reads DIR/summary.json and, when present, DIR/cost.json.
+// ReadView reads DIR/summary.json (report.ReadSummary, so a summary the
+// report would refuse is refused here too) and, when present, DIR/cost.json.
+// Rules address the summary's own JSON encoding.
 func ReadView(dir string) (*View, error) {
-	doc, err := readJSONMap(filepath.Join(dir, report.SummaryFile))
+	doc, err := readSummaryMap(filepath.Join(dir, report.SummaryFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, serr := os.Stat(dir); serr == nil {
 			return nil, fmt.Errorf("gate: %s has no %s (a run that did not finish? tokenbench summarize %s rebuilds it)", dir, report.SummaryFile, dir)
@@ -44,6 +47,24 @@ func ReadView(dir string) (*View, error) {
 		return nil, err
 	}
 	return &View{Dir: dir, Doc: doc}, nil
+}
+
+// readSummaryMap reads a summary.json through report.ReadSummary and
+// returns its JSON encoding as a generic map.
+func readSummaryMap(path string) (map[string]any, error) {
+	s, err := report.ReadSummary(path)
+	if err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
+	var b bytes.Buffer
+	if err := s.WriteJSON(&b); err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+		return nil, fmt.Errorf("gate: %s: %v", path, err)
+	}
+	return m, nil
 }
 
 func readJSONMap(path string) (map[string]any, error) {

@@ -3,6 +3,7 @@ package pricing
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // UserPriceSource is the PriceSource of a cost priced with --price.
@@ -69,6 +70,14 @@ type Cost struct {
 	// (SemiAnalysis's all-in kW per GPU: host, network, cooling), InferenceX's
 	// "tokens per all-in MW": output_tokens_per_s / (all_in_kw * 1e3 * gpus) * 1e6.
 	OutputTokensPerSPerAllInMW *float64 `json:"output_tokens_per_s_per_all_in_mw"`
+	// AllInKWPerGPU is the facility power per GPU the all-in figure
+	// assumes, in kW; 0 when the catalog has none.
+	AllInKWPerGPU float64 `json:"all_in_kw_per_gpu,omitempty"`
+
+	// Assumptions states in words every assumption the figures rest on
+	// (price, GPU count, power per GPU, what the power covers), for
+	// wherever they are printed.
+	Assumptions []string `json:"assumptions"`
 
 	// Throughput is the input of every figure above.
 	Throughput Throughput `json:"throughput"`
@@ -116,8 +125,9 @@ func NewCost(tp Throughput, q Quote) (Cost, error) {
 	c := Cost{
 		GPU: q.GPU, GPUs: q.GPUs, Tier: q.Tier, Provider: q.Provider,
 		PriceUSDPerGPUHour: q.USDPerGPUHour, PriceSource: q.Source,
-		GPUWatts: q.Watts, Throughput: tp.clean(),
+		GPUWatts: q.Watts, AllInKWPerGPU: q.AllInKW, Throughput: tp.clean(),
 	}
+	c.Assumptions = assumptions(q)
 	per := func(tps float64) *float64 {
 		v, err := CostPerMTok(q.USDPerGPUHour, q.GPUs, tps)
 		if err != nil {
@@ -164,4 +174,23 @@ func ptr(v float64) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// assumptions lists, in words, what the figures of a cost computed from q
+// assume.
+func assumptions(q Quote) []string {
+	a := []string{
+		fmt.Sprintf("price: $%s per GPU-hour for each of %d GPU(s), %s", strconv.FormatFloat(q.USDPerGPUHour, 'f', -1, 64), q.GPUs, q.Source),
+		"each $ per 1M tokens figure charges the whole GPU-hour to one token type (InferenceX's convention): they do not add up",
+		"GPUs only: no host, storage or network cost beyond what the price per GPU-hour includes",
+	}
+	if q.Watts > 0 {
+		a = append(a, fmt.Sprintf("energy per token and tokens/s per MW: %s W board power per GPU (TDP), GPUs only: no host, network or cooling (PUE 1)",
+			strconv.FormatFloat(q.Watts, 'f', -1, 64)))
+	}
+	if q.AllInKW > 0 {
+		a = append(a, fmt.Sprintf("tokens/s per all-in MW: %s kW per GPU of facility power (SemiAnalysis's all-in kW: host, network and cooling, PUE included)",
+			strconv.FormatFloat(q.AllInKW, 'f', -1, 64)))
+	}
+	return a
 }

@@ -203,7 +203,7 @@ func TestEstimate(t *testing.T) {
 		{name: "catalog price", o: Options{GPU: "h100", GPUs: 2, Tier: "hyperscaler"}, wantPrice: 1.30, wantWatts: 700,
 			wantSource: "built-in catalog: H100 SXM hyperscaler market, SemiAnalysis Market August 2025"},
 		{name: "on-demand from one provider", o: Options{GPU: "l40s", GPUs: 1, Tier: "on-demand", Provider: "nebius"}, wantPrice: 1.55, wantWatts: 350,
-			wantSource: "built-in catalog: L40S on-demand nebius, skypilot-org/skypilot-catalog catalogs/v7/nebius/vms.csv, 2026-11"},
+			wantSource: "built-in catalog: L40S on-demand nebius, skypilot-org/skypilot-catalog catalogs/v7/nebius/vms.csv, price as of 2026-11"},
 		{name: "user price keeps catalog power", o: Options{GPU: "B200", GPUs: 8, Tier: "hyperscaler", USDPerGPUHour: 2.10}, wantPrice: 2.10, wantWatts: 1000, wantSource: UserPriceSource},
 		{name: "user price for an unknown GPU", o: Options{GPU: "TPU v5e", GPUs: 4, USDPerGPUHour: 1.20}, wantPrice: 1.20, wantSource: UserPriceSource},
 		{name: "no tier", o: Options{GPU: "h100", GPUs: 1}, wantErr: "no tier given for H100 SXM", lookupErr: true},
@@ -234,6 +234,52 @@ func TestEstimate(t *testing.T) {
 			want, _ := CostPerMTok(tt.wantPrice, tt.o.GPUs, tp.OutputTokensPerS)
 			if got.USDPerMTokOutput == nil || *got.USDPerMTokOutput != want {
 				t.Errorf("output cost %v, want %v", deref64(got.USDPerMTokOutput), want)
+			}
+		})
+	}
+}
+
+// TestNewCostAssumptions checks that a cost states the power figures its
+// per-MW numbers use, and leaves out those it has no figure for.
+func TestNewCostAssumptions(t *testing.T) {
+	tp := Throughput{OutputTokensPerS: 1730}
+	tests := []struct {
+		name      string
+		q         Quote
+		want      []string
+		wantNot   []string
+		wantAllIn float64
+	}{
+		{"board and all-in", Quote{GPU: "H100", GPUs: 2, USDPerGPUHour: 1.3, Source: "catalog x", Watts: 700, AllInKW: 1.73},
+			[]string{"$1.3 per GPU-hour for each of 2 GPU(s), catalog x", "700 W board power per GPU", "PUE 1", "1.73 kW per GPU of facility power"}, nil, 1.73},
+		{"no power figures", Quote{GPU: "X", GPUs: 1, USDPerGPUHour: 2, Source: "user --price"},
+			[]string{"$2 per GPU-hour for each of 1 GPU(s), user --price"}, []string{"board power", "all-in"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewCost(tp, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(c.Assumptions, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("assumptions lack %q:\n%s", w, all)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(all, w) {
+					t.Errorf("assumptions hold %q:\n%s", w, all)
+				}
+			}
+			if c.AllInKWPerGPU != tt.wantAllIn {
+				t.Errorf("all_in_kw_per_gpu = %v, want %v", c.AllInKWPerGPU, tt.wantAllIn)
+			}
+			if tt.wantAllIn > 0 {
+				// 1730 tok/s / (1.73 kW * 2 GPUs) = 500,000 tok/s per MW.
+				if c.OutputTokensPerSPerAllInMW == nil || math.Abs(*c.OutputTokensPerSPerAllInMW-500000) > 1e-6 {
+					t.Errorf("per all-in MW = %v, want 500000", c.OutputTokensPerSPerAllInMW)
+				}
 			}
 		})
 	}

@@ -14,7 +14,9 @@
 // plus energy per output token and tokens/s per MW; and for sweeps the
 // Pareto front and the throughput per GPU at a target interactivity
 // (ParetoFront, ThroughputAt), from which CostPerMTok prices that target:
-// ReadSweep reads a sweep's directory, PriceSweep prices it at a target
+// ReadSweep reads a sweep's directory (each point's summary.json through a
+// RunReader: report.ReadSweepRun, since summaries are report's type),
+// PriceSweep prices it at a target
 // interactivity at every tier, and NewPlan turns it into replicas, GPUs and
 // dollars per hour and month for a load; Compare prices sweeps measured on
 // different GPU types at one target, in one table by GPU type and tier.

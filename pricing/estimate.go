@@ -70,7 +70,7 @@ func (p Price) Describe(gpu string) string {
 		s += ", " + p.Source
 	}
 	if p.Date != "" {
-		s += ", " + p.Date
+		s += ", price as of " + p.Date
 	}
 	return s
 }

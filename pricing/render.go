@@ -166,6 +166,19 @@ func (c Cost) WriteTable(w io.Writer) error {
 		line("Energy", "unknown: no output throughput")
 	}
 	b.WriteString("Each figure charges the whole GPU-hour to one token type (InferenceX convention): they do not add up.\n")
+	if c.GPUWatts > 0 || c.AllInKWPerGPU > 0 {
+		b.WriteString("Power assumed:")
+		if c.GPUWatts > 0 {
+			fmt.Fprintf(&b, " %s W board power per GPU (per MW and J/token: GPUs only, PUE 1)", strconv.FormatFloat(c.GPUWatts, 'f', -1, 64))
+		}
+		if c.AllInKWPerGPU > 0 {
+			if c.GPUWatts > 0 {
+				b.WriteString(";")
+			}
+			fmt.Fprintf(&b, " %s kW all-in per GPU (host, network, cooling)", strconv.FormatFloat(c.AllInKWPerGPU, 'f', -1, 64))
+		}
+		b.WriteString(".\n")
+	}
 	if c.USDPerMTokGoodOutput == nil {
 		b.WriteString("No good-output cost: the run has no goodput (no SLOs given, or no request met them).\n")
 	}

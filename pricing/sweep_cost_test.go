@@ -118,7 +118,7 @@ func TestPriceSweepInferenceX(t *testing.T) {
 	s, err := ReadSweep(fstest.MapFS{
 		"c64/summary.json": {Data: []byte(run(20, 8000))},
 		"c16/summary.json": {Data: []byte(run(10, 4000))},
-	}, "sw")
+	}, "sw", parseRunSummary)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func FuzzReadSweep(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, idx, summary []byte) {
-		s, err := ReadSweep(fstest.MapFS{"sweep.json": {Data: idx}, "c64/summary.json": {Data: summary}}, "sw")
+		s, err := ReadSweep(fstest.MapFS{"sweep.json": {Data: idx}, "c64/summary.json": {Data: summary}}, "sw", parseRunSummary)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "pricing: ") {
 				t.Fatalf("error %q does not name the package", err)

@@ -12,7 +12,12 @@ import (
 	"unicode"
 )
 
-// ReadSweep reads the sweep in fsys (a sweep's results directory, e.g.
+// RunReader decodes one point's summary.json (named name, for errors)
+// into a SweepRun. pricing is a leaf and does not read summaries itself:
+// report.ReadSweepRun is the reader, through report's one Summary type.
+type RunReader func(name string, b []byte) (SweepRun, error)
+
+// ReadSweep reads the sweep in fsys, each point's summary.json through read (a sweep's results directory, e.g.
 // os.DirFS(dir)); name labels it and its errors. With a sweep.json, its
 // points name the sub-run directories, in order, and each must hold a
 // summary.json. Without one, every subdirectory holding a summary.json is a
@@ -22,7 +27,7 @@ import (
 // A sub-run that measured nothing usable (every request failed, or no
 // request had two output tokens, so no TPOT) is listed in Skipped rather
 // than dropped silently. Errors name the file and, for bad JSON, the line.
-func ReadSweep(fsys fs.FS, name string) (*Sweep, error) {
+func ReadSweep(fsys fs.FS, name string, read RunReader) (*Sweep, error) {
 	s := &Sweep{Dir: name}
 	var dirs, labels []string
 	b, err := fs.ReadFile(fsys, SweepFile)
@@ -69,9 +74,9 @@ func ReadSweep(fsys fs.FS, name string) (*Sweep, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pricing: %w", err)
 		}
-		r, err := parseRunSummary(shown, b)
+		r, err := read(shown, b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("pricing: %w", err)
 		}
 		r.Label, r.Dir = labels[i], dir
 		if why := unusable(r); why != "" {

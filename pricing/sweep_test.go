@@ -18,7 +18,7 @@ import (
 //     request failed, and a plots/ directory that is not a run.
 func readFixture(t *testing.T, name string) *Sweep {
 	t.Helper()
-	s, err := ReadSweep(os.DirFS("testdata/"+name), "testdata/"+name)
+	s, err := ReadSweep(os.DirFS("testdata/"+name), "testdata/"+name, parseRunSummary)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestReadSweepErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadSweep(tt.fsys, "sw")
+			_, err := ReadSweep(tt.fsys, "sw", parseRunSummary)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
 			}
@@ -164,7 +164,7 @@ func TestUnusableRunsAreSkipped(t *testing.T) {
 	s, err := ReadSweep(fstest.MapFS{
 		"a/summary.json": {Data: []byte(summaryOK)},
 		"b/summary.json": {Data: []byte(noTPOT)},
-	}, "sw")
+	}, "sw", parseRunSummary)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 const notAvailable = "n/a"
 
 // tableStats are the distribution columns of the human tables.
-var tableStats = []string{"count", "mean", "p50", "p90", "p99", "max"}
+var tableStats = []string{"count", "mean", "p50", "p90", "p95", "p99", "max"}
 
 func (r StatRow) format(v float64) string {
 	return strconv.FormatFloat(v, 'f', r.decimals, 64)

@@ -89,7 +89,7 @@ func renderRuns(w io.Writer, runs []*Run, format string) error {
 // writeSweep writes one sweep: a titled table, or for CSV rows with the
 // sweep's name (header only before the first).
 func writeSweep(b *bytes.Buffer, sw *Sweep, format string, gpus int, first bool) error {
-	t := sweepTable(sw, gpus)
+	t, _ := sweepTable(sw, gpus, nil)
 	var rows [][]string
 	for _, r := range t.Rows {
 		var line []string

@@ -57,15 +57,27 @@ type htmlPage struct {
 }
 
 type htmlRun struct {
+	// ID is the run's anchor; its sections' anchors start with it.
+	ID       string
 	Label    string
 	Meta     []kv
 	Source   *Provenance
 	Header   []kv
 	Latency  htmlTable
-	Engine   []kv
-	Cost     []kv
-	Errors   []htmlErrors
-	Warnings []string
+	Sections []htmlSection // goodput, validity, prompt length
+	// EngineSections are the engine's figures as tables; Engine the rest
+	// of engine.json (another writer's keys) as rows.
+	EngineSections []htmlSection
+	Engine         []kv
+	// CostSection is cost.json as tables; Cost its rows when cost.json is
+	// not tokenbench's.
+	CostSection *htmlSection
+	Cost        []kv
+	Errors      []htmlErrors
+	Warnings    []string
+	// Hint says how to get what this page leaves out (a sweep point's
+	// charts).
+	Hint string
 }
 
 type kv struct{ Key, Value string }
@@ -73,9 +85,16 @@ type kv struct{ Key, Value string }
 type htmlTable struct {
 	Header []string
 	Rows   [][]htmlCell
+	// Text marks the columns after the first that hold words, aligned
+	// left; the others hold numbers, aligned right.
+	Text map[int]bool
 }
 
-type htmlCell struct{ Text, Class string }
+type htmlCell struct {
+	Text, Class string
+	// Href makes the cell a link (a sweep point's section).
+	Href string
+}
 
 type htmlErrors struct {
 	Class    string
@@ -84,8 +103,13 @@ type htmlErrors struct {
 }
 
 type htmlSweep struct {
+	ID    string
 	Label string
 	Table htmlTable
+	Notes []string
+	// Points are the sweep's runs, each with its own section the table
+	// links to.
+	Points []htmlRun
 }
 
 type htmlFigure struct {
@@ -96,16 +120,17 @@ type htmlFigure struct {
 func buildPage(set *Set, o HTMLOptions) (*htmlPage, error) {
 	o.Plot = o.Plot.withDefaults()
 	page := &htmlPage{Title: o.Title, GPUs: o.Plot.GPUs}
+	ids := anchors{}
 	var labels []string
 	var sums []*Summary
 	for _, r := range set.Runs {
-		page.Runs = append(page.Runs, newHTMLRun(r))
+		page.Runs = append(page.Runs, newHTMLRun(r, ids.id("run", r.Label)))
 		labels = append(labels, r.Label)
 		sums = append(sums, r.Summary)
 	}
 	for _, sw := range set.Sweeps {
 		labels = append(labels, sw.Label)
-		page.Sweeps = append(page.Sweeps, htmlSweep{Label: sw.Label, Table: sweepTable(sw, o.Plot.GPUs)})
+		page.Sweeps = append(page.Sweeps, newHTMLSweep(sw, o.Plot.GPUs, ids))
 	}
 	if page.Title == "" {
 		page.Title = "tokenbench report: " + strings.Join(labels, ", ")
@@ -128,9 +153,9 @@ func buildPage(set *Set, o HTMLOptions) (*htmlPage, error) {
 	return page, nil
 }
 
-func newHTMLRun(r *Run) htmlRun {
+func newHTMLRun(r *Run, id string) htmlRun {
 	s := r.Summary
-	h := htmlRun{Label: r.Label, Meta: runMeta(r), Source: s.Source, Warnings: r.Warnings}
+	h := htmlRun{ID: id, Label: r.Label, Meta: runMeta(r), Source: s.Source, Warnings: r.Warnings}
 	for _, p := range s.headerPairs() {
 		h.Header = append(h.Header, kv{p[0], p[1]})
 	}
@@ -142,8 +167,15 @@ func newHTMLRun(r *Run) htmlRun {
 		}
 		h.Latency.Rows = append(h.Latency.Rows, row)
 	}
-	h.Engine = flatten(r.Engine)
-	h.Cost = flatten(r.Cost)
+	h.Sections = summarySections(s, id)
+	h.EngineSections, h.Engine = engineSections(r, id)
+	if r.Cost != nil {
+		if sec, ok := costSection(r.Cost, id); ok {
+			h.CostSection = &sec
+		} else {
+			h.Cost = flatten(r.Cost)
+		}
+	}
 	examples := s.ErrorExamples()
 	for _, c := range s.errorClasses() {
 		h.Errors = append(h.Errors, htmlErrors{Class: c, Count: s.Requests.Errors[c], Examples: examples[c]})
@@ -242,30 +274,6 @@ func comparisonTable(c *Comparison) htmlTable {
 			row = append(row, cell)
 		}
 		t.Rows = append(t.Rows, row)
-	}
-	return t
-}
-
-func sweepTable(sw *Sweep, gpus int) htmlTable {
-	t := htmlTable{Header: []string{"Run", "Output tok/s", "Output tok/s per GPU", "Interactivity (tok/s/user)",
-		"TTFT p50 (ms)", "TTFT p99 (ms)", "TPOT p50 (ms)", "TPOT p99 (ms)", "Pareto"}}
-	pts := sw.Chart()
-	front := ParetoFront(pts)
-	na := func(ok bool, v float64, dec int) htmlCell {
-		if !ok {
-			return htmlCell{Text: notAvailable}
-		}
-		return htmlCell{Text: strconv.FormatFloat(v, 'f', dec, 64)}
-	}
-	for i, p := range pts {
-		pareto := htmlCell{}
-		if slices.Contains(front, i) {
-			pareto = htmlCell{Text: "yes", Class: Better}
-		}
-		t.Rows = append(t.Rows, []htmlCell{{Text: p.Label}, na(true, p.OutputTokensPerS, 1),
-			na(true, p.OutputTokensPerS/float64(gpus), 1), na(p.HasTPOT, p.Interactivity, 1),
-			na(p.HasTTFT, p.TTFTP50MS, 2), na(p.HasTTFT, p.TTFTP99MS, 2),
-			na(p.HasTPOT, p.TPOTP50MS, 2), na(p.HasTPOT, p.TPOTP99MS, 2), pareto})
 	}
 	return t
 }

@@ -31,6 +31,15 @@ figure { margin: 0; width: 592px; }
 figure img { width: 100%; height: auto; border: 1px solid #d0d7de; }
 figcaption { font-size: 0.85em; color: #57606a; margin-top: 4px; }
 code { font-size: 0.9em; }
+h4 { font-size: 0.98em; margin: 1.1em 0 0.3em; }
+p.definition { font-size: 0.85em; color: #57606a; margin: 0 0 6px; max-width: 60em; }
+ul.notes { font-size: 0.85em; color: #57606a; margin: 0 0 12px; padding-left: 1.4em; max-width: 60em; }
+a { color: #0060a0; }
+td, th { overflow-wrap: break-word; }
+td.num, div.wide td:first-child { white-space: nowrap; }
+div.wide { overflow-x: auto; max-width: 100%; }
+div.wide table { margin: 0; }
+div.wide { margin: 8px 0 16px; }
 </style>
 </head>
 <body>
@@ -44,14 +53,8 @@ code { font-size: 0.9em; }
 {{template "table" .Comparison}}
 {{- end}}
 {{- range .Runs}}
-<h3>{{.Label}}</h3>
-<table class="kv">{{range .Header}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
-{{- if .Latency.Rows}}{{template "table" .Latency}}{{else}}<p class="muted">No latency samples.</p>{{end}}
-{{- with .Source}}
-<div class="note"><strong>Imported</strong> from {{.Format}} (<code>{{.Path}}</code>).
-{{- if .Unavailable}}<br>Unavailable from this format: {{range $i, $u := .Unavailable}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}.{{end}}
-{{- range .Notes}}<br>{{.}}{{end}}</div>
-{{- end}}
+<h3 id="{{.ID}}">{{.Label}}</h3>
+{{- template "runsummary" .}}
 {{- end}}
 {{- if and (not .Runs) (not .Sweeps)}}
 <h2 id="summary">Summary</h2>
@@ -59,8 +62,20 @@ code { font-size: 0.9em; }
 {{- end}}
 
 {{- range .Sweeps}}
-<h2 id="sweep">Sweep: {{.Label}}</h2>
+<h2 id="{{.ID}}">Sweep: {{.Label}}</h2>
 {{template "table" .Table}}
+{{- range .Notes}}
+<p class="muted">{{.}}</p>
+{{- end}}
+{{- range .Points}}
+<h3 id="{{.ID}}">{{.Label}}</h3>
+{{- with .Hint}}
+<p class="muted">{{.}}</p>
+{{- end}}
+{{- template "runsummary" .}}
+{{- range .EngineSections}}{{template "section" .}}{{end}}
+{{- with .CostSection}}{{template "section" .}}{{end}}
+{{- end}}
 {{- end}}
 
 <h2 id="plots">Charts</h2>
@@ -84,8 +99,9 @@ code { font-size: 0.9em; }
 <h2 id="engine">Engine</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
-{{- if .Engine}}<table class="kv">{{range .Engine}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
-{{- else}}<p class="muted">No engine data (engine.json, or an engine key in summary.json or run.json).</p>{{end}}
+{{- range .EngineSections}}{{template "section" .}}{{end}}
+{{- if .Engine}}<table class="kv">{{range .Engine}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>{{end}}
+{{- if and (not .Engine) (not .EngineSections)}}<p class="muted">No engine data (engine.json, or an engine key in summary.json or run.json).</p>{{end}}
 {{- end}}
 {{- end}}
 
@@ -93,8 +109,9 @@ code { font-size: 0.9em; }
 <h2 id="cost">Cost</h2>
 {{- range .Runs}}
 <h3>{{.Label}}</h3>
-{{- if .Cost}}<table class="kv">{{range .Cost}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
-{{- else}}<p class="muted">No cost data (cost.json): see <code>tokenbench cost</code>.</p>{{end}}
+{{- with .CostSection}}{{template "section" .}}{{end}}
+{{- if .Cost}}<table class="kv">{{range .Cost}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>{{end}}
+{{- if and (not .Cost) (not .CostSection)}}<p class="muted">No cost data (cost.json): see <code>tokenbench cost</code>.</p>{{end}}
 {{- end}}
 {{- end}}
 
@@ -115,9 +132,32 @@ code { font-size: 0.9em; }
 {{- end}}
 </body>
 </html>
-{{define "table"}}<table><tr>{{range $i, $h := .Header}}<th{{if $i}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
+{{define "table"}}{{$t := .}}<div class="wide"><table><tr>{{range $i, $h := .Header}}<th{{if and $i (not (index $t.Text $i))}} class="num"{{end}}>{{$h}}</th>{{end}}</tr>
 {{- range .Rows}}
-<tr>{{range $i, $c := .}}<td{{if $i}} class="num{{with $c.Class}} {{.}}{{end}}"{{end}}>{{$c.Text}}</td>{{end}}</tr>
+<tr>{{range $i, $c := .}}<td{{if and $i (not (index $t.Text $i))}} class="num{{with $c.Class}} {{.}}{{end}}"{{else}}{{with $c.Class}} class="{{.}}"{{end}}{{end}}>{{if $c.Href}}<a href="{{$c.Href}}">{{$c.Text}}</a>{{else}}{{$c.Text}}{{end}}</td>{{end}}</tr>
 {{- end}}
-</table>{{end}}
+</table></div>{{end}}
+{{define "runsummary"}}
+<table class="kv">{{range .Header}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
+{{- if .Latency.Rows}}{{template "table" .Latency}}{{else}}<p class="muted">No latency samples.</p>{{end}}
+{{- with .Source}}
+<div class="note"><strong>Imported</strong> from {{.Format}} (<code>{{.Path}}</code>).
+{{- if .Unavailable}}<br>Unavailable from this format: {{range $i, $u := .Unavailable}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}.{{end}}
+{{- range .Notes}}<br>{{.}}{{end}}</div>
+{{- end}}
+{{- range .Sections}}{{template "section" .}}{{end}}
+{{- end}}
+{{define "section"}}
+<h4 id="{{.ID}}">{{.Title}}</h4>
+{{- with .Definition}}
+<p class="definition">{{.}}</p>
+{{- end}}
+{{- if .KV}}
+<table class="kv">{{range .KV}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>{{end}}</table>
+{{- end}}
+{{- with .Table}}{{template "table" .}}{{end}}
+{{- if .Notes}}
+<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>
+{{- end}}
+{{- end}}
 `))

@@ -163,18 +163,11 @@ func findAIPerf(dir string) (jsonl, agg string) {
 const SummaryFile = "summary.json"
 
 func readSummaryFile(path string) (*Summary, error) {
-	b, err := os.ReadFile(path)
+	s, err := ReadSummary(path)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	var s Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("report: %s: %w", path, err)
-	}
-	if s.Requests.Errors == nil {
-		s.Requests.Errors = map[string]int{}
-	}
-	return &s, nil
+	return s, nil
 }
 
 func exists(path string) bool {

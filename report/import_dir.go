@@ -211,6 +211,9 @@ func LoadSweep(dir string) (*Sweep, error) {
 						r.Label = info.Name
 					}
 				}
+				if v, ok := r.readJSON(filepath.Join(p, CostFile)); ok {
+					r.Cost = v // the sweep table's cost column
+				}
 			}
 		} else {
 			r, err = LoadRun(p)

@@ -2,12 +2,15 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/tokenbench/tokenbench/bench/scrape"
 )
 
 // seriesFigures draws the runs over time, one chart per quantity with the
@@ -75,7 +78,8 @@ func gaugeFigures(runs []*Run, maxGauges int) []Figure {
 		if k == maxGauges {
 			break
 		}
-		p := newPlot("Engine: "+name, "time since run start (s)", name)
+		title, unit := gaugeText(name)
+		p := newPlot("Engine: "+title, "time since run start (s)", unit)
 		for i, r := range runs {
 			if r.Gauges == nil {
 				continue
@@ -87,8 +91,13 @@ func gaugeFigures(runs []*Run, maxGauges int) []Figure {
 			}
 			addLine(p, i, legendLabel(runs, r), xys, vg.Points(1.2))
 		}
+		// Gauges count or share things: from 0, never below.
+		p.Y.Min = math.Min(p.Y.Min, 0)
+		if p.Y.Min == 0 && p.Y.Max <= 0 {
+			p.Y.Max = 1
+		}
 		figs = append(figs, Figure{Name: "gauge_" + fileSafe(name), Plot: p,
-			Caption: fmt.Sprintf("Engine gauge %s, as scraped into %s.", name, MetricsFile)})
+			Caption: fmt.Sprintf("Engine gauge %s (%s), as scraped into %s.", title, name, MetricsFile)})
 	}
 	return figs
 }
@@ -110,4 +119,24 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 // file name stem.
 func fileSafe(s string) string {
 	return strings.Trim(unsafeChars.ReplaceAllString(s, "_"), "_.")
+}
+
+// gaugeText is a gauge's title and y-axis label: words for the canonical
+// gauges (bench/scrape), the name itself for the others.
+func gaugeText(name string) (title, unit string) {
+	switch name {
+	case scrape.GaugeKVUsage:
+		return "KV cache usage", "KV cache used (fraction of capacity)"
+	case scrape.GaugeQueueDepth:
+		return "requests queued", "requests waiting for admission"
+	case scrape.GaugeRunning:
+		return "requests running", "requests in the running batch"
+	case scrape.GaugePrefixHitRate:
+		return "prefix-cache hit rate", "hit rate (fraction)"
+	case scrape.GaugeSpecAcceptLength:
+		return "acceptance length", "tokens per step (running mean)"
+	case scrape.GaugeSpecAcceptRate:
+		return "acceptance rate", "acceptance rate (running mean)"
+	}
+	return name, name
 }

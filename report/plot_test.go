@@ -137,7 +137,7 @@ func TestFigures(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	want := []string{"ttft_cdf", "tpot_cdf", "itl_cdf", "e2e_cdf",
-		"itl_hist_1", "tokens_per_event_1", "itl_hist_2", "tokens_per_event_2",
+		"itl_hist", "tokens_per_event",
 		"throughput_series", "inflight_series", "ttft_series",
 		"gauge_kv_usage", "gauge_num_requests_waiting",
 		"sweep_ttft", "sweep_tpot", "sweep_inferencex"}
@@ -156,7 +156,7 @@ func TestPlotGolden(t *testing.T) {
 	for _, f := range Figures(plotSet(t), PlotOptions{GPUs: 8}) {
 		figs[f.Name] = f
 	}
-	for _, name := range []string{"ttft_cdf", "itl_hist_1", "inflight_series", "gauge_kv_usage",
+	for _, name := range []string{"ttft_cdf", "itl_hist", "inflight_series", "gauge_kv_usage",
 		"sweep_ttft", "sweep_inferencex"} {
 		t.Run(name, func(t *testing.T) {
 			f, ok := figs[name]

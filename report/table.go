@@ -134,7 +134,7 @@ func (s *Summary) writeLatencies(b *bytes.Buffer) error {
 	for _, r := range rows {
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', r.decimals, 64) }
 		d := r.d
-		out = append(out, []string{r.name, strconv.Itoa(d.Count), f(d.Mean), f(d.P50), f(d.P90), f(d.P99), f(d.Max)})
+		out = append(out, []string{r.name, strconv.Itoa(d.Count), f(d.Mean), f(d.P50), f(d.P90), f(d.P95), f(d.P99), f(d.Max)})
 	}
-	return asciiTable(b, []string{"Metric", "count", "mean", "p50", "p90", "p99", "max"}, out)
+	return asciiTable(b, []string{"Metric", "count", "mean", "p50", "p90", "p95", "p99", "max"}, out)
 }

@@ -97,6 +97,7 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 	addPriceFlags(fl, &o.Tier, &o.Provider, &o.Price, "USD per GPU-hour, replacing the catalog price", &o.PricesFile, &o.Output)
 	fl.BoolVar(&o.Save, "save", false, "also write the cost into DIR/cost.json, where tokenbench report shows it")
 	fl.Float64Var(&o.Interactivity, "interactivity", 0, "price DIR as a sweep at this many output tokens/s per user (1000 / TPOT ms)")
+	groupFlags(cmd, costFlagGroups)
 	cmd.AddCommand(NewCmdCostPlan(f, nil), NewCmdCostProject(f, nil), NewCmdCostCompare(f, nil))
 	return cmd
 }
@@ -110,8 +111,8 @@ func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, pr
 	if price != nil {
 		fl.Float64Var(price, "price", 0, priceHelp)
 	}
-	fl.StringVar(prices, "prices", "", "YAML prices file merged over the built-in catalog")
-	fl.StringVarP(output, "output", "o", "table", "table or json")
+	fl.StringVar(prices, "prices", "", "merge the YAML prices file `FILE` over the built-in catalog")
+	fl.StringVarP(output, "output", "o", "table", "output format: table or json")
 }
 
 // builtinGPUs reads from dir/run.json the GPUs a built-in engine run
@@ -208,7 +209,7 @@ func costSweepRun(f *Factory, o *CostOptions, cat *pricing.Catalog) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir)
+	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir, report.ReadSweepRun)
 	if err != nil {
 		return err
 	}
@@ -251,23 +252,11 @@ func loadCatalog(pricesFile string) (*pricing.Catalog, error) {
 	return cat, nil
 }
 
-// summaryThroughput is the part of summary.json that cost reads.
-type summaryThroughput struct {
-	Throughput *struct {
-		OutputTokensPerS float64 `json:"output_tokens_per_s"`
-		InputTokensPerS  float64 `json:"input_tokens_per_s"`
-		TotalTokensPerS  float64 `json:"total_tokens_per_s"`
-	} `json:"throughput"`
-	// Goodput is present when the run had SLOs.
-	Goodput *struct {
-		OutputTokensPerS float64 `json:"output_tokens_per_s"`
-	} `json:"goodput"`
-}
-
-// readThroughput reads the throughput figures of DIR/summary.json.
+// readThroughput reads the throughput figures of DIR/summary.json
+// (report.ReadSummary).
 func readThroughput(dir string) (pricing.Throughput, error) {
-	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
+	path := filepath.Join(dir, report.SummaryFile)
+	s, err := report.ReadSummary(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, serr := os.Stat(filepath.Join(dir, pricing.SweepFile)); serr == nil {
 			return pricing.Throughput{}, fmt.Errorf("%s is a sweep, not one run: price it at a target with --interactivity TOKENS/S, size a fleet with tokenbench cost plan, or price one point: tokenbench cost %s", dir, filepath.Join(dir, "POINT"))
@@ -277,56 +266,15 @@ func readThroughput(dir string) (pricing.Throughput, error) {
 	if err != nil {
 		return pricing.Throughput{}, err
 	}
-	return parseSummaryThroughput(path, b)
+	return s.PricingThroughput(), nil
 }
 
-// parseSummaryThroughput decodes the throughput of a summary.json; name
-// labels errors, which give the line.
+// parseSummaryThroughput reads the throughput of summary.json content
+// through report.ParseSummary; name labels errors.
 func parseSummaryThroughput(name string, b []byte) (pricing.Throughput, error) {
-	var s summaryThroughput
-	if err := json.Unmarshal(b, &s); err != nil {
-		return pricing.Throughput{}, fmt.Errorf("%s: %w", name, jsonErrorLine(b, err))
+	s, err := report.ParseSummary(name, b)
+	if err != nil {
+		return pricing.Throughput{}, err
 	}
-	if s.Throughput == nil {
-		return pricing.Throughput{}, fmt.Errorf("%s: no throughput field: not a tokenbench summary", name)
-	}
-	tp := pricing.Throughput{
-		OutputTokensPerS: s.Throughput.OutputTokensPerS,
-		InputTokensPerS:  s.Throughput.InputTokensPerS,
-		TotalTokensPerS:  s.Throughput.TotalTokensPerS,
-	}
-	if s.Goodput != nil {
-		tp.GoodOutputTokensPerS = s.Goodput.OutputTokensPerS
-	}
-	for _, v := range []struct {
-		field string
-		x     float64
-	}{
-		{"throughput.output_tokens_per_s", tp.OutputTokensPerS},
-		{"throughput.input_tokens_per_s", tp.InputTokensPerS},
-		{"throughput.total_tokens_per_s", tp.TotalTokensPerS},
-		{"goodput.output_tokens_per_s", tp.GoodOutputTokensPerS},
-	} {
-		if v.x < 0 {
-			return pricing.Throughput{}, fmt.Errorf("%s: %s is negative (%v)", name, v.field, v.x)
-		}
-	}
-	return tp, nil
-}
-
-// jsonErrorLine prefixes a JSON decoding error with the line it points at.
-func jsonErrorLine(b []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(b)) {
-		return err
-	}
-	return fmt.Errorf("line %d: %w", bytes.Count(b[:off], []byte("\n"))+1, err)
+	return s.PricingThroughput(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tokenbench/tokenbench/pricing"
+	"github.com/tokenbench/tokenbench/report"
 )
 
 // CostCompareOptions are the flags and arguments of `tokenbench cost
@@ -104,7 +105,7 @@ func costCompareRun(f *Factory, o *CostCompareOptions) error {
 	}
 	sweeps := make([]pricing.MeasuredSweep, len(args))
 	for i, a := range args {
-		s, err := pricing.ReadSweep(os.DirFS(a.Dir), a.Dir)
+		s, err := pricing.ReadSweep(os.DirFS(a.Dir), a.Dir, report.ReadSweepRun)
 		if err != nil {
 			return err
 		}

@@ -143,7 +143,7 @@ func costPlanRun(f *Factory, o *CostPlanOptions) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir)
+	s, err := pricing.ReadSweep(os.DirFS(o.Dir), o.Dir, report.ReadSweepRun)
 	if err != nil {
 		return err
 	}

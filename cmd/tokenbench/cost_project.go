@@ -1,21 +1,19 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tokenbench/tokenbench/bench"
-	"github.com/tokenbench/tokenbench/pricing"
+	"github.com/tokenbench/tokenbench/projection"
 	"github.com/tokenbench/tokenbench/sim"
 )
+
+// cost_project.go: `tokenbench cost project`, flags only; the projection
+// and its rendering are package projection.
 
 // CostProjectOptions are the flags of `tokenbench cost project`.
 type CostProjectOptions struct {
@@ -123,258 +121,21 @@ func (o *CostProjectOptions) validate() error {
 }
 
 func costProjectRun(f *Factory, o *CostProjectOptions) error {
-	sumPath := filepath.Join(o.Dir, "summary.json")
-	b, err := os.ReadFile(sumPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s not found: is %s a results directory? (tokenbench summarize %s rebuilds it from requests.jsonl)", sumPath, o.Dir, o.Dir)
-	}
-	if err != nil {
-		return err
-	}
-	measured, err := parseSummaryPoint(sumPath, b)
-	if err != nil {
-		return err
-	}
-	run, err := readProjRunEngine(o.Dir)
-	if err != nil {
-		return err
-	}
-	src, notes, err := o.sourceConfig(run)
-	if err != nil {
-		return usageError{err}
-	}
-	gpus := o.GPUs
-	if gpus == 0 {
-		gpus = src.TP
-		if run.Engine == nil {
-			notes = append(notes, fmt.Sprintf("--gpus not given: the measured endpoint is taken as one replica of %d GPUs", gpus))
-		}
-	}
-	if gpus%src.TP != 0 {
-		return usageError{fmt.Errorf("--gpus %d is not a whole number of replicas of --tp %d GPUs", gpus, src.TP)}
-	}
-	replicas := gpus / src.TP
-	op := measured
-	op.Concurrency /= float64(replicas)
 	cat, err := loadCatalog(o.PricesFile)
 	if err != nil {
 		return err
 	}
-	r := projectReport{dir: o.Dir, gpus: gpus, replicas: replicas, notes: notes, cat: cat, opts: o}
-	for _, gpu := range o.To {
-		dst := src
-		dst.GPU, dst.TP = gpu, o.ToTP
-		if dst.TP == 0 {
-			dst.TP = src.TP
-		}
-		// The target derives its own KV cache and context from its memory.
-		dst.KVCapacityTokens, dst.MaxModelLen = 0, 0
-		p, err := sim.Project(src, dst, op)
-		var pe *sim.ProjectError
-		if errors.As(err, &pe) {
-			return usageError{err}
-		}
-		if err != nil {
-			return err
-		}
-		r.add(p)
-	}
-	if err := r.price(measured); err != nil {
-		return err
-	}
-	if dev := r.modelCheck() - 1; math.Abs(dev) > projectCheckTolerance {
-		r.notes = append(r.notes, fmt.Sprintf("the model is %+.0f%% off the throughput measured on the source: the engine measured is not the one modelled "+
-			"(its kernels, scheduler or the run's arrival pattern), and the projected figures carry that uncertainty", 100*dev))
-	}
-	if o.Output == "json" {
-		return r.writeJSON(f.Out)
-	}
-	return r.writeTable(f.Out)
-}
-
-// projectCheckTolerance is how far the model may be off the measured
-// throughput of the source before a note says so: the calibration of the
-// built-in engine holds within 20% (sim's package doc).
-const projectCheckTolerance = 0.20
-
-// sourceConfig is the deployment the run measured: run.json's built-in
-// engine when it has one, else the engine's defaults, with the flags over
-// it. Notes say what was assumed.
-func (o *CostProjectOptions) sourceConfig(run projRunEngine) (sim.Config, []string, error) {
-	var notes []string
-	c := sim.Config{}
-	if run.Engine != nil {
-		c = *run.Engine
-	}
-	recorded := c
-	if o.GPU != "" {
-		c.GPU = o.GPU
-	} else if run.Engine == nil {
-		return c, nil, errors.New("--gpu is required: run.json does not record the built-in engine, so name the GPU type the run measured")
-	}
-	switch {
-	case o.Model != "":
-		c.Model = o.Model
-	case run.Engine != nil:
-	case run.Model != "":
-		if _, err := sim.LookupModel(run.Model); err != nil {
-			return c, nil, fmt.Errorf("--model is required: run.json's model %q has no profile (known: %s)", run.Model, strings.Join(sim.ModelNames(), ", "))
-		}
-		c.Model = run.Model
-	default:
-		return c, nil, fmt.Errorf("--model is required (known: %s)", strings.Join(sim.ModelNames(), ", "))
-	}
-	if o.TP > 0 {
-		c.TP = o.TP
-	}
-	if c.TP == 0 {
-		c.TP = 1
-	}
-	if o.Precision != "" {
-		c.Precision = sim.Precision(o.Precision)
-	}
-	if run.Engine != nil && (!projSameGPU(c.GPU, recorded.GPU) || !projSameModel(c.Model, recorded.Model) || c.TP != recorded.TP || c.Precision != recorded.Precision) {
-		notes = append(notes, "flags override run.json's built-in engine: its KV cache and context are derived anew")
-		c.KVCapacityTokens, c.MaxModelLen = 0, 0
-		if c.Precision != recorded.Precision {
-			c.KVPrecision = ""
-		}
-	}
-	if run.Engine == nil {
-		notes = append(notes, "run.json does not record the built-in engine: the source is modelled with its defaults (vLLM's scheduler limits) on the GPU and model named")
-	}
-	return c, notes, nil
-}
-
-// projSameGPU and projSameModel compare profile names as the engine reads
-// them ("h100-sxm" is "H100").
-func projSameGPU(a, b string) bool {
-	ga, erra := sim.LookupGPU(a)
-	gb, errb := sim.LookupGPU(b)
-	return erra == nil && errb == nil && ga.Name == gb.Name || strings.EqualFold(a, b)
-}
-
-func projSameModel(a, b string) bool {
-	ma, erra := sim.LookupModel(a)
-	mb, errb := sim.LookupModel(b)
-	return erra == nil && errb == nil && ma.Name == mb.Name || strings.EqualFold(a, b)
-}
-
-// projRunEngine is the part of run.json that project reads.
-type projRunEngine struct {
-	// Model is the model id the run requested.
-	Model string
-	// Engine is the built-in engine's configuration when it was the target.
-	Engine *sim.Config
-}
-
-// readProjRunEngine reads DIR/run.json, which may be absent.
-func readProjRunEngine(dir string) (projRunEngine, error) {
-	path := filepath.Join(dir, bench.RunFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return projRunEngine{}, nil
+	r, err := projection.Project(o.Dir, cat, projection.Options{GPU: o.GPU, To: o.To, Model: o.Model, TP: o.TP, ToTP: o.ToTP,
+		Precision: o.Precision, GPUs: o.GPUs, Tier: o.Tier, Provider: o.Provider, Price: o.Price})
+	var oe *projection.OptionError
+	if errors.As(err, &oe) {
+		return usageError{err}
 	}
 	if err != nil {
-		return projRunEngine{}, err
+		return err
 	}
-	var ri struct {
-		Target struct {
-			Model   string `json:"model"`
-			Builtin bool   `json:"builtin_engine"`
-		} `json:"target"`
-		Engine *sim.Config `json:"engine"`
+	if o.Output == "json" {
+		return r.WriteJSON(f.Out)
 	}
-	if err := json.Unmarshal(b, &ri); err != nil {
-		return projRunEngine{}, fmt.Errorf("%s: %w", path, jsonErrorLine(b, err))
-	}
-	r := projRunEngine{Model: ri.Target.Model}
-	if ri.Target.Builtin && ri.Engine != nil {
-		r.Engine = ri.Engine
-	}
-	return r, nil
-}
-
-// parseSummaryPoint reads the operating point of a summary.json; name
-// labels errors, which give the line or the field.
-func parseSummaryPoint(name string, b []byte) (sim.OperatingPoint, error) {
-	var s struct {
-		Requests *struct {
-			OK int `json:"ok"`
-		} `json:"requests"`
-		Tokens *struct {
-			Input  float64  `json:"input"`
-			Output float64  `json:"output"`
-			Cached *float64 `json:"cached"`
-		} `json:"tokens"`
-		Throughput *struct {
-			OutputTokensPerS float64 `json:"output_tokens_per_s"`
-		} `json:"throughput"`
-		Concurrency *float64 `json:"concurrency_achieved"`
-		TPOT        *struct {
-			P50 float64 `json:"p50"`
-		} `json:"tpot_ms"`
-		TTFT *struct {
-			P50 float64 `json:"p50"`
-		} `json:"ttft_ms"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return sim.OperatingPoint{}, fmt.Errorf("%s: %w", name, jsonErrorLine(b, err))
-	}
-	for _, f := range []struct {
-		field   string
-		missing bool
-	}{
-		{"requests", s.Requests == nil}, {"tokens", s.Tokens == nil}, {"throughput", s.Throughput == nil},
-		{"concurrency_achieved", s.Concurrency == nil},
-	} {
-		if f.missing {
-			return sim.OperatingPoint{}, fmt.Errorf("%s: no %s field: not a tokenbench summary of one run", name, f.field)
-		}
-	}
-	if s.Requests.OK < 1 {
-		return sim.OperatingPoint{}, fmt.Errorf("%s: requests.ok is %d: no successful request to project", name, s.Requests.OK)
-	}
-	n := float64(s.Requests.OK)
-	op := sim.OperatingPoint{
-		InputTokens: s.Tokens.Input / n, OutputTokens: s.Tokens.Output / n,
-		Concurrency: *s.Concurrency, OutputTokensPerS: s.Throughput.OutputTokensPerS,
-	}
-	if s.Tokens.Cached != nil {
-		op.CachedInputTokens = *s.Tokens.Cached / n
-	}
-	if s.TPOT != nil {
-		op.TPOTP50MS = s.TPOT.P50
-	}
-	if s.TTFT != nil {
-		op.TTFTP50MS = s.TTFT.P50
-	}
-	for _, v := range []struct {
-		field string
-		x     float64
-		ok    bool
-	}{
-		{"tokens.input", s.Tokens.Input, op.InputTokens >= 0},
-		{"tokens.output", s.Tokens.Output, op.OutputTokens >= 1},
-		{"tokens.cached", op.CachedInputTokens, op.CachedInputTokens >= 0 && op.CachedInputTokens <= op.InputTokens},
-		{"throughput.output_tokens_per_s", op.OutputTokensPerS, op.OutputTokensPerS > 0},
-		{"concurrency_achieved", op.Concurrency, op.Concurrency > 0},
-		{"tpot_ms.p50", op.TPOTP50MS, op.TPOTP50MS >= 0},
-		{"ttft_ms.p50", op.TTFTP50MS, op.TTFTP50MS >= 0},
-	} {
-		if !v.ok || math.IsInf(v.x, 0) || math.IsNaN(v.x) {
-			return sim.OperatingPoint{}, fmt.Errorf("%s: %s is %v: cannot project it (want output tokens, throughput and concurrency above 0)", name, v.field, v.x)
-		}
-	}
-	return op, nil
-}
-
-// priceQuotes are the prices of gpu on gpus GPUs, or why there are none.
-func (o *CostProjectOptions) priceQuotes(cat *pricing.Catalog, gpu string, gpus int) ([]pricing.PriceQuote, string, error) {
-	qs, err := cat.Quotes(pricing.Options{GPU: gpu, GPUs: gpus, Tier: o.Tier, Provider: o.Provider, USDPerGPUHour: o.Price})
-	var le *pricing.LookupError
-	if errors.As(err, &le) {
-		return nil, err.Error(), nil
-	}
-	return qs, "", err
+	return r.WriteTable(f.Out)
 }

@@ -134,7 +134,7 @@ func TestCostErrors(t *testing.T) {
 		{name: "no summary", dir: t.TempDir(), args: []string{"--gpu", "h100", "--gpus", "1", "--tier", "hyperscaler"},
 			wantCode: ExitError, want: []string{"summary.json not found", "tokenbench summarize"}},
 		{name: "not a summary", dir: writeSummaryJSON(t, `{"kind": "sweep"}`), args: []string{"--gpu", "h100", "--gpus", "1", "--tier", "hyperscaler"},
-			wantCode: ExitError, want: []string{"summary.json: no throughput field"}},
+			wantCode: ExitError, want: []string{"summary.json: no requests or throughput field"}},
 		{name: "broken JSON names the line", dir: writeSummaryJSON(t, "{\n  \"throughput\": {\n    \"output_tokens_per_s\": \"fast\"\n  }\n}\n"),
 			args: []string{"--gpu", "h100", "--gpus", "1", "--tier", "hyperscaler"}, wantCode: ExitError, want: []string{"summary.json: line 3:"}},
 		{name: "bad prices file names the line", dir: good, args: []string{"--gpu", "h100", "--gpus", "1", "--tier", "hyperscaler", "--prices", "testdata/prices_typo.yaml"},

@@ -85,7 +85,7 @@ succeeded, or when a statistic has too few samples (p99 needs 100, p999 1000, ot
 	fl := cmd.Flags()
 	fl.StringVarP(&o.File, "gate", "t", "", "gate file (YAML): rules and baseline tolerances")
 	addGateFlags(fl, &o.GateFlags)
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 

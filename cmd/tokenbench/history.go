@@ -75,7 +75,7 @@ history:FILE compares with.`,
 	fl.StringVar(&o.Metric, "metric", "ttft_ms.p50", "summary.json path to list and plot")
 	fl.StringVar(&o.Plot, "plot", "", "plot the metric over time into FILE.png or FILE.svg")
 	fl.StringVar(&o.HTML, "html", "", "write the plot into a self-contained HTML page, with the newest listed run's report when its directory is here")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 

@@ -49,9 +49,9 @@ is an error naming it; --allow-partial merges what exists and says what is missi
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Out, "out", "", "directory to write the merged run into (must not hold anything)")
+	fl.StringVar(&o.Out, "out", "", "write the merged run into the directory `DIR` (must not hold anything)")
 	fl.BoolVar(&o.AllowPartial, "allow-partial", false, "merge the shards present when some are missing (said in the summary and here)")
-	fl.StringVarP(&o.Output, "output", "o", "table", "what to print: table or json (summary.json)")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json (summary.json)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors and warnings")
 	return cmd
 }

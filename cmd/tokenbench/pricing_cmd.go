@@ -58,6 +58,6 @@ Tiers: hyperscaler, neocloud and rental-3y are SemiAnalysis's TCO figures (provi
 		},
 	}
 	cmd.Flags().StringVar(&o.PricesFile, "prices", "", "YAML prices file merged over the built-in catalog")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "table or json")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }

@@ -28,7 +28,7 @@ func NewCmdReport(f *Factory, runF func(*ReportOptions) error) *cobra.Command {
 		Use:   "report DIR|FILE...",
 		Short: "Render results as a table, JSON, CSV, Markdown or one HTML page with charts",
 		Long: `Render one or more results as a terminal table, JSON, CSV, Markdown, or one self-contained
-HTML page (--format html) with latency CDFs, histograms, time series and engine gauges.
+HTML page (-o html) with latency CDFs, histograms, time series and engine gauges.
 
 Each argument is a results directory of tokenbench run, a sweep directory (subdirectories that
 each hold a run), or a result written by another tool: vLLM "vllm bench serve --save-result"
@@ -37,9 +37,9 @@ profile_export.jsonl or artifact directory. Several runs are put side by side, w
 against the first and whether each is better or worse. Metrics a format cannot give are
 listed as unavailable, never made up.`,
 		Example: `  tokenbench report results/vllm-c32
-  tokenbench report results/vllm-c32 --format html --out report.html
-  tokenbench report results/h100 results/h200 --format markdown
-  tokenbench report results/sweep-h100 --format html --gpus 8 --out sweep.html
+  tokenbench report results/vllm-c32 -o html --out report.html
+  tokenbench report results/h100 results/h200 -o markdown
+  tokenbench report results/sweep-h100 -o html --gpus 8 --out sweep.html
   tokenbench report vllm-result.json --plots plots/`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -49,6 +49,9 @@ listed as unavailable, never made up.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			if err := deprecatedFormat(f, cmd); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -74,7 +77,7 @@ func NewCmdCompare(f *Factory, runF func(*ReportOptions) error) *cobra.Command {
 higher for throughputs). Runs are labelled by the name in run.json or the directory name.
 Same as tokenbench report with several runs.`,
 		Example: `  tokenbench compare results/vllm-c32 results/sglang-c32
-  tokenbench compare results/h100 results/h200 vllm-result.json --format html --out compare.html`,
+  tokenbench compare results/h100 results/h200 vllm-result.json -o html --out compare.html`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usageError{fmt.Errorf("compare needs at least two runs, got %d", len(args))}
@@ -83,6 +86,9 @@ Same as tokenbench report with several runs.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			if err := deprecatedFormat(f, cmd); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -97,16 +103,38 @@ Same as tokenbench report with several runs.`,
 }
 
 func (o *ReportOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.Format, "format", report.FormatTable,
+	fl := cmd.Flags()
+	fl.StringVarP(&o.Format, "output", "o", report.FormatTable,
 		"output format: "+strings.Join(report.Formats, ", "))
-	cmd.Flags().StringVar(&o.Out, "out", "", "write the output to this file instead of standard output")
-	cmd.Flags().StringVar(&o.Plots, "plots", "", "also write every chart as PNG and SVG into this directory")
+	// --format was report's name for -o before every command used -o; it
+	// still works, hidden, with a warning on stderr (deprecatedFormat): not
+	// pflag's MarkDeprecated, whose notice cobra prints on stdout, into the
+	// JSON or HTML a pipe is reading.
+	fl.StringVar(&o.Format, "format", report.FormatTable, "deprecated alias of -o/--output")
+	_ = fl.MarkHidden("format")
+	fl.StringVar(&o.Out, "out", "", "write the output to the file `FILE` instead of standard output")
+	fl.StringVar(&o.Plots, "plots", "", "also write every chart as PNG and SVG into the directory `DIR`")
 	cmd.Flags().IntVar(&o.GPUs, "gpus", 1, "GPUs serving the endpoint, for throughput per GPU in sweep charts")
+	groupFlags(cmd, reportFlagGroups)
+}
+
+// deprecatedFormat warns that --format is now -o/--output, and refuses both
+// given at once (the later would silently win).
+func deprecatedFormat(f *Factory, cmd *cobra.Command) error {
+	fl := cmd.Flags()
+	if !fl.Changed("format") {
+		return nil
+	}
+	if fl.Changed("output") {
+		return usageError{fmt.Errorf("--format is the deprecated name of -o/--output: give only -o")}
+	}
+	fmt.Fprintln(f.Err, "tokenbench: warning: --format is deprecated, use -o/--output")
+	return nil
 }
 
 func (o *ReportOptions) validate() error {
 	if !slices.Contains(report.Formats, o.Format) {
-		return usageError{fmt.Errorf("--format must be one of %s, got %q", strings.Join(report.Formats, ", "), o.Format)}
+		return usageError{fmt.Errorf("-o/--output must be one of %s, got %q", strings.Join(report.Formats, ", "), o.Format)}
 	}
 	if o.GPUs < 1 {
 		return usageError{fmt.Errorf("--gpus must be at least 1, got %d", o.GPUs)}

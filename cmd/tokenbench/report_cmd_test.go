@@ -32,17 +32,23 @@ func TestReportFlagParsing(t *testing.T) {
 		args     []string
 		wantCode int
 		want     ReportOptions
+		wantErr  string
 	}{
 		{name: "defaults", args: []string{"report", "a"},
 			want: ReportOptions{Paths: []string{"a"}, Format: "table", GPUs: 1}},
-		{name: "every flag", args: []string{"report", "a", "b", "--format", "html", "--out", "r.html", "--plots", "p", "--gpus", "8"},
+		{name: "every flag", args: []string{"report", "a", "b", "-o", "html", "--out", "r.html", "--plots", "p", "--gpus", "8"},
 			want: ReportOptions{Paths: []string{"a", "b"}, Format: "html", Out: "r.html", Plots: "p", GPUs: 8}},
+		{name: "--output", args: []string{"report", "a", "--output", "json"},
+			want: ReportOptions{Paths: []string{"a"}, Format: "json", GPUs: 1}},
+		{name: "deprecated --format still works", args: []string{"report", "a", "--format", "csv"},
+			want: ReportOptions{Paths: []string{"a"}, Format: "csv", GPUs: 1}, wantErr: "--format is deprecated, use -o/--output"},
+		{name: "--format with -o", args: []string{"report", "a", "--format", "csv", "-o", "json"}, wantCode: ExitUsage, wantErr: "give only -o"},
 		{name: "no -f shorthand: run's -f is a scenario file", args: []string{"report", "a", "-f", "csv"}, wantCode: ExitUsage},
-		{name: "unknown format", args: []string{"report", "a", "--format", "pdf"}, wantCode: ExitUsage},
+		{name: "unknown format", args: []string{"report", "a", "-o", "pdf"}, wantCode: ExitUsage, wantErr: "-o/--output must be one of"},
 		{name: "no GPUs", args: []string{"report", "a", "--gpus", "0"}, wantCode: ExitUsage},
 		{name: "no path", args: []string{"report"}, wantCode: ExitUsage},
 		{name: "unknown flag", args: []string{"report", "a", "--colour"}, wantCode: ExitUsage},
-		{name: "compare two", compare: true, args: []string{"compare", "a", "b", "--format", "markdown"},
+		{name: "compare two", compare: true, args: []string{"compare", "a", "b", "-o", "markdown"},
 			want: ReportOptions{Paths: []string{"a", "b"}, Format: "markdown", GPUs: 1}},
 		{name: "compare one", compare: true, args: []string{"compare", "a"}, wantCode: ExitUsage},
 	}
@@ -58,6 +64,9 @@ func TestReportFlagParsing(t *testing.T) {
 			code := runReportCmd(f, cmd, tt.args...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d: %s", code, tt.wantCode, errb.String())
+			}
+			if !strings.Contains(errb.String(), tt.wantErr) {
+				t.Errorf("stderr %q lacks %q", errb.String(), tt.wantErr)
 			}
 			if tt.wantCode != 0 {
 				return
@@ -83,11 +92,11 @@ func TestReportRuns(t *testing.T) {
 	}{
 		{name: "vLLM result as a table", args: []string{"report", vllm},
 			wantOut: []string{"TTFT (ms)", "Source: vllm-bench-serve-detailed", "Unavailable from this format: schedule_lag_ms"}},
-		{name: "aggregate-only shows n/a", args: []string{"report", agg, "--format", "markdown"},
-			wantOut: []string{"| TTFT (ms) | 5 | 39.36 | 39.10 | n/a | 51.75 | n/a |"}},
-		{name: "json of one run is its summary", args: []string{"report", aiperf, "--format", "json"},
+		{name: "aggregate-only shows n/a", args: []string{"report", agg, "-o", "markdown"},
+			wantOut: []string{"| TTFT (ms) | 5 | 39.36 | 39.10 | n/a | n/a | 51.75 | n/a |"}},
+		{name: "json of one run is its summary", args: []string{"report", aiperf, "-o", "json"},
 			wantOut: []string{`"ttft_ms": {`, `"format": "aiperf-profile-export-jsonl"`}},
-		{name: "csv", args: []string{"report", vllm, "--format", "csv"},
+		{name: "csv", args: []string{"report", vllm, "--output", "csv"},
 			wantOut: []string{"metric,statistic,unit,value\n", "ttft_ms,p50,ms,39.1"}},
 		{name: "compare", args: []string{"compare", vllm, aiperf},
 			wantOut: []string{"vllm_detailed", "vs vllm_detailed", "worse", "vllm_detailed: Source:"}},
@@ -120,7 +129,7 @@ func TestReportWritesHTMLAndPlots(t *testing.T) {
 	page, plots := filepath.Join(dir, "report.html"), filepath.Join(dir, "plots")
 	f, out, errb, _ := testFactory(nil)
 	code := runReportCmd(f, NewCmdReport(f, nil), "report", filepath.Join(importsDir, "vllm_detailed.json"),
-		"--format", "html", "--out", page, "--plots", plots)
+		"-o", "html", "--out", page, "--plots", plots)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}

@@ -100,6 +100,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetUsageTemplate(usageTemplate)
 	root.AddCommand(NewCmdRun(f, nil), NewCmdSim(f, nil), NewCmdSummarize(f, nil), NewCmdCost(f, nil), NewCmdPricing(f, nil),
 		NewCmdReport(f, nil), NewCmdCompare(f, nil), NewCmdWorkloads(f, nil), NewCmdMerge(f, nil),
 		NewCmdSelftest(f, nil), NewCmdSelftestTarget(f), NewCmdGate(f, nil), NewCmdHistory(f, nil))

@@ -212,9 +212,9 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.StringVar(&o.MetricsURL, "metrics-url", "", "engine metrics to scrape (default: the base URL without /v1, plus /metrics)")
 	fl.BoolVar(&o.NoMetrics, "no-metrics", false, "do not scrape the engine's metrics")
 	fl.DurationVar(&o.MetricsInterval, "metrics-interval", scrape.DefaultInterval, "time between engine metric scrapes")
-	fl.StringVar(&o.Out, "out", "", "results directory (default results/<UTC timestamp>)")
+	fl.StringVar(&o.Out, "out", "", "write the results into the directory `DIR` (default results/<UTC timestamp>)")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
-	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format printed at the end: table or json (summary.json)")
 	addShardFlags(fl, &o.Shard)
 	addRouteFlags(fl, &o.Route)
 	fl.StringVar(&o.Gate.File, "gate", "", "judge the run with this gate file (tokenbench gate) and exit with its code")
@@ -224,6 +224,7 @@ warning line names each reason. A run where more than half of the requests faile
 	// stay run's (the engine's model profile is then --sim-model, its
 	// speed-up --sim-speedup; a key given to run guards the engine too).
 	o.simFlags = addSimFlags(fl, &o.Sim)
+	groupFlags(cmd, runFlagGroups(o.simFlags.names))
 	return cmd
 }
 

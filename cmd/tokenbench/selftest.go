@@ -57,7 +57,7 @@ against the script (measured - scripted, target lateness included). See docs/MET
 	fl.DurationVar(&o.Script.TTFT, "ttft", o.Script.TTFT, "scripted time to first token")
 	fl.DurationVar(&o.Script.Gap, "gap", o.Script.Gap, "scripted gap between events")
 	fl.IntVar(&o.Script.Events, "events", o.Script.Events, "scripted token-bearing events per stream")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 

@@ -107,5 +107,6 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 	fl.StringVar(&o.Policy, "router", string(route.RoundRobin), "the same as --route")
 	_ = fl.MarkHidden("router")
 	o.flags = addSimFlags(fl, &o.Config)
+	groupFlags(cmd, simFlagGroups(o.flags.names))
 	return cmd
 }

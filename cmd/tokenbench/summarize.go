@@ -63,7 +63,7 @@ interrupted write are removed.`,
 			return printSummary(f.Out, o.Output, sum)
 		},
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "table or json")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "write summary.json only")
 	return cmd
 }

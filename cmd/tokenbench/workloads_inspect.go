@@ -61,7 +61,7 @@ tokenbench run.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&o.Limit, "limit", workloads.DefaultInspectLimit, "read at most this many requests (0: all; an endless workload needs a limit)")
-	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
+	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	fl.Uint64Var(&o.Spec.Seed, "seed", workloads.DefaultSeed, "seed of every random choice")
 	fl.IntVar(&o.Spec.BlockTokens, "block-tokens", 512, "mooncake: tokens per hash block")
 	fl.Float64Var(&o.Spec.TimeScale, "time-scale", 1, "traces: replay speed (2 = twice as fast)")

@@ -1,4 +1,4 @@
-package main
+package projection
 
 import (
 	"bytes"
@@ -21,14 +21,14 @@ import (
 const projectDisclaimer = "Projected, not measured: every figure labelled \"projected\" comes from the roofline model of " +
 	"tokenbench's built-in engine, which scales what the run measured by each target GPU's modelled speed at the same operating point."
 
-// projectReport gathers the projections of one run onto each target and
-// their prices, and renders them.
-type projectReport struct {
+// Report is the projections of one run onto each target and their prices;
+// WriteTable and WriteJSON render it.
+type Report struct {
 	dir            string
 	gpus, replicas int
 	notes          []string
 	cat            *pricing.Catalog
-	opts           *CostProjectOptions
+	opts           Options
 
 	projections []sim.Projection
 	measured    sim.OperatingPoint
@@ -44,7 +44,7 @@ type projCostRow struct {
 	usdPerMTok float64
 }
 
-func (r *projectReport) add(p sim.Projection) {
+func (r *Report) add(p sim.Projection) {
 	r.projections = append(r.projections, p)
 	for _, n := range p.Notes {
 		if !slices.Contains(r.notes, n) {
@@ -55,13 +55,13 @@ func (r *projectReport) add(p sim.Projection) {
 
 // targetGPUs is the GPU count of the target endpoint: as many replicas as
 // measured, of the target's TP each.
-func (r *projectReport) targetGPUs(p sim.Projection) int {
+func (r *Report) targetGPUs(p sim.Projection) int {
 	return r.replicas * p.To.Deployment.Config.TP
 }
 
 // price computes the cost of a million output tokens, measured on the
 // source and projected on each target, at every price that applies.
-func (r *projectReport) price(measured sim.OperatingPoint) error {
+func (r *Report) price(measured sim.OperatingPoint) error {
 	r.measured = measured
 	costs := func(gpu string, gpus int, tokensPerS float64) ([]projCostRow, string, error) {
 		qs, note, err := r.opts.priceQuotes(r.cat, gpu, gpus)
@@ -211,7 +211,7 @@ func projOptional(v float64, digits int) *float64 {
 // modelCheck is the source's modelled throughput, on the run's clock,
 // over the measured one per replica: how well the roofline fits the run
 // before it projects anything.
-func (r *projectReport) modelCheck() float64 {
+func (r *Report) modelCheck() float64 {
 	from := r.projections[0].From
 	return from.OutputTokensPerS / from.Deployment.Config.TimeScale / (r.measured.OutputTokensPerS / float64(r.replicas))
 }
@@ -241,7 +241,7 @@ func projPrice(q pricing.PriceQuote) projPriceJSON {
 }
 
 // report is the JSON form of r.
-func (r *projectReport) report() projectJSON {
+func (r *Report) report() projectJSON {
 	first := r.projections[0]
 	src := first.From.Deployment
 	c, t := src.Config, src.Config.Timing
@@ -281,13 +281,15 @@ func (r *projectReport) report() projectJSON {
 	return out
 }
 
-func (r *projectReport) writeJSON(w io.Writer) error {
+// WriteJSON writes the projection as indented JSON: projected figures
+// carry "projected_" in their keys, modelled ones "modelled_".
+func (r *Report) WriteJSON(w io.Writer) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // sources hold '&'
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r.report()); err != nil {
-		return fmt.Errorf("cost project: encode: %w", err)
+		return fmt.Errorf("projection: encode: %w", err)
 	}
 	_, err := w.Write(b.Bytes())
 	return err

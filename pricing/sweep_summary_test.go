@@ -5,9 +5,10 @@ import (
 	"fmt"
 )
 
-// runSummary is the part of a run's summary.json (report.Summary) that a
-// sweep reads. pricing is a leaf, so it decodes the file itself rather than
-// import report; the field names are summary.json's stable contract.
+// runSummary is the part of a run's summary.json that pricing's tests give
+// ReadSweep. In tokenbench, report.ReadSweepRun reads summaries (through
+// report.Summary, the one type of summary.json); pricing cannot import
+// report, so its tests decode the fields a sweep uses here.
 type runSummary struct {
 	Requests *struct {
 		Total  int `json:"total"`
@@ -30,15 +31,14 @@ type runSummary struct {
 	Goodput *Goodput     `json:"goodput"`
 }
 
-// parseRunSummary decodes one sub-run's summary.json; name labels errors,
-// which name the field (or the line, for bad JSON).
+// parseRunSummary is the RunReader of pricing's tests.
 func parseRunSummary(name string, b []byte) (SweepRun, error) {
 	var s runSummary
 	if err := json.Unmarshal(b, &s); err != nil {
-		return SweepRun{}, fmt.Errorf("pricing: %s: %w", name, jsonLine(b, err))
+		return SweepRun{}, fmt.Errorf("%s: %w", name, jsonLine(b, err))
 	}
 	if s.Throughput == nil || s.Requests == nil {
-		return SweepRun{}, fmt.Errorf("pricing: %s: no throughput or requests field: not a tokenbench summary", name)
+		return SweepRun{}, fmt.Errorf("%s: no throughput or requests field: not a tokenbench summary", name)
 	}
 	r := SweepRun{
 		Requests: s.Requests.Total, OK: s.Requests.OK, Failed: s.Requests.Failed,
@@ -68,22 +68,22 @@ func parseRunSummary(name string, b []byte) (SweepRun, error) {
 	}
 	if g := r.Goodput; g != nil {
 		if g.SLOAttainment > 1 {
-			return SweepRun{}, fmt.Errorf("pricing: %s: goodput.slo_attainment %v is above 1", name, g.SLOAttainment)
+			return SweepRun{}, fmt.Errorf("%s: goodput.slo_attainment %v is above 1", name, g.SLOAttainment)
 		}
 		checks = append(checks, fieldValue{"goodput.slo_attainment", g.SLOAttainment}, fieldValue{"goodput.requests_per_s", g.RequestsPerS})
 		for _, b := range []*float64{g.SLO.TTFTMS, g.SLO.TPOTMS, g.SLO.ITLMS, g.SLO.E2EMS} {
 			if b != nil && !(*b > 0) {
-				return SweepRun{}, fmt.Errorf("pricing: %s: goodput.slo has a bound of %v ms; want > 0", name, *b)
+				return SweepRun{}, fmt.Errorf("%s: goodput.slo has a bound of %v ms; want > 0", name, *b)
 			}
 		}
 	}
 	for _, c := range checks {
 		if c.v < 0 {
-			return SweepRun{}, fmt.Errorf("pricing: %s: %s is negative (%v)", name, c.field, c.v)
+			return SweepRun{}, fmt.Errorf("%s: %s is negative (%v)", name, c.field, c.v)
 		}
 	}
 	if r.OK > r.Requests || r.OK+r.Failed > r.Requests {
-		return SweepRun{}, fmt.Errorf("pricing: %s: requests.ok %d + failed %d exceed requests.total %d", name, r.OK, r.Failed, r.Requests)
+		return SweepRun{}, fmt.Errorf("%s: requests.ok %d + failed %d exceed requests.total %d", name, r.OK, r.Failed, r.Requests)
 	}
 	if r.OK > 0 {
 		r.InputTokensPerRequest = s.Tokens.Input / float64(r.OK)

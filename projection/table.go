@@ -1,4 +1,4 @@
-package main
+package projection
 
 import (
 	"bytes"
@@ -13,11 +13,11 @@ import (
 	"github.com/tokenbench/tokenbench/sim"
 )
 
-// writeTable writes the projection for a terminal: the disclaimer, what was
+// WriteTable writes the projection for a terminal: the disclaimer, what was
 // measured and how it is modelled, the measured figures, the projected
 // ones, the roofline's split of each GPU's modelled time, the cost of a
 // million output tokens measured and projected, then sources and notes.
-func (r *projectReport) writeTable(w io.Writer) error {
+func (r *Report) WriteTable(w io.Writer) error {
 	var b bytes.Buffer
 	first := r.projections[0]
 	src := first.From.Deployment
@@ -133,7 +133,7 @@ func (r *projectReport) writeTable(w io.Writer) error {
 
 // writeCosts writes the cost of a million output tokens: measured on the
 // source, then projected on the targets, in two tables so they never mix.
-func (r *projectReport) writeCosts(b *bytes.Buffer, notes *projFootnotes) error {
+func (r *Report) writeCosts(b *bytes.Buffer, notes *projFootnotes) error {
 	table := func(title, costHeader string, rows []projCostRow) error {
 		if len(rows) == 0 {
 			return nil
@@ -237,5 +237,5 @@ func projRenderErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("cost project: render: %w", err)
+	return fmt.Errorf("projection: render: %w", err)
 }
