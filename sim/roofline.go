@@ -115,6 +115,10 @@ type stepLoad struct {
 func (d Deployment) stepDuration(l stepLoad) time.Duration {
 	c := d.Config
 	t := c.Timing
+	if f := d.Model.windowShare(l.kvTokens, l.seqs); f < 1 {
+		l.attnPairs *= f
+		l.kvTokens = int(float64(l.kvTokens) * f)
+	}
 	sec := d.forward(l.tokens, l.attnPairs, l.kvTokens)
 	if l.specTokens > 0 && l.decoders > 0 {
 		// K sequential draft passes over the decoding sequences.
