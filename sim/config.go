@@ -90,6 +90,10 @@ type Config struct {
 	TimeScale float64
 	// Timing holds the roofline's efficiency and overhead parameters.
 	Timing Timing
+	// APIKeys, when any, are the bearer tokens the /v1 routes accept; a
+	// request without one of them gets 401 (vLLM's --api-key). They are
+	// never written: run.json records a Config without them.
+	APIKeys []string `json:"-"`
 }
 
 // Spec configures speculative decoding: every decode step verifies Tokens

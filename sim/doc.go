@@ -5,12 +5,52 @@
 // loopback HTTP like any other server.
 //
 // In: a Config (GPU, model, precision, tensor parallelism, scheduler limits,
-// speculative decoding, faults) and OpenAI requests (POST
+// speculative decoding, faults, API keys) and OpenAI requests (POST
 // /v1/chat/completions and /v1/completions, streaming or not; vLLM's
-// ignore_eos and min_tokens; logprobs). Out: responses whose tokens arrive
-// when the simulated GPUs would have produced them, with usage (and
+// ignore_eos and min_tokens; logprobs; n; stop; prompt batches;
+// response_format). Out: responses whose tokens arrive when the simulated
+// GPUs would have produced them, with usage (and
 // prompt_tokens_details.cached_tokens) and llama.cpp-style timings, plus
-// GET /v1/models, GET /health and GET /metrics (Prometheus text, vLLM names).
+// GET /v1/models and /v1/models/{id}, vLLM's POST /tokenize and
+// /detokenize, GET /health and GET /metrics (Prometheus text, vLLM names).
+//
+// # The OpenAI surface
+//
+// Requests are checked as vLLM checks them and refused with HTTP 400 in
+// current vLLM's error shape, {"error": {"message", "type":
+// "BadRequestError", "param", "code": 400}}, whose message names the field
+// and the JSON types at fault (never the engine's own): temperature in
+// [0, 2], top_p in (0, 1], top_k -1, 0 or at least 1, min_p in [0, 1],
+// presence and frequency penalties in [-2, 2], repetition_penalty in
+// (0, 2], n at least 1 (and n x prompts at most 128), best_of at least n,
+// max_tokens at least 1, logprobs and top_logprobs 0 to 20, no empty stop
+// string. Sampling parameters do not change the answer, which is seeded.
+//
+// n > 1 runs n independent sequences (prefix-cache hits after the first),
+// each with its own seeded answer (choice k draws from a seed mixed with k;
+// choice 0 is what n = 1 gets); usage counts the prompt once and sums the
+// outputs; a stream sends each choice's events with its index. A
+// completions prompt that is a list of strings or of token-id lists is a
+// batch: n choices per prompt, indexed prompt x n + sample, usage summed.
+// A stop string (or list) ends a text answer at the token that completes
+// it, as vLLM's detokenizer does (not before min_tokens): finish_reason
+// "stop", stop_reason the string, the text cut before it.
+// response_format json_object answers {"answer": " w1 ... wn "} of the
+// planned length (at least five tokens); json_schema an object of the
+// schema's properties written like tool-call arguments; both valid JSON
+// unless max_tokens cuts them (finish_reason "length").
+//
+// POST /tokenize takes vLLM's {"prompt"} or {"messages", "tools"} and
+// answers {"count", "max_model_len", "tokens", "token_strs"}: count is
+// exactly the usage.prompt_tokens the same text or conversation is charged
+// (no chat template, no special tokens), so clients that calibrate prompts
+// against it land on the target. Token ids below len(workloads.Words) are
+// those words; other pieces get ids hashed into the rest of the model's
+// vocabulary, which /detokenize writes as <|id|>.
+//
+// With Config.APIKeys, the /v1 routes answer 401 (type AuthenticationError,
+// same shape) unless the bearer token is one of the keys; /health,
+// /metrics, /tokenize and /detokenize stay open, as in vLLM.
 //
 // # Profiles
 //
@@ -193,7 +233,8 @@
 //
 // No real tokenizer or chat template (prompt tokens are ApproxTokens of the
 // texts, and of the tool definitions as compact JSON, placed ahead of the
-// messages), no n > 1, no stop strings, no
+// messages), no sampling (parameters are checked, not applied), no
+// schema-constrained values beyond property names and types, no
 // parallel tool calls (at most one call per answer, never text and a call
 // together). Kernels are rooflines with fitted efficiencies, not profiled
 // operators (microsoft/vidur and ai-dynamo/aiconfigurator go further);

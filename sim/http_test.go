@@ -48,12 +48,13 @@ func TestCompletion(t *testing.T) {
 	_, srv := newServer(t, fastConfig())
 	client := newClient(srv, extraBody{"ignore_eos": true})
 	tests := []struct {
-		name       string
-		prompt     any
-		wantPrompt int
+		name        string
+		prompt      any
+		wantPrompt  int
+		wantChoices int // a list of prompts is a batch: one choice each
 	}{
-		{"string", "the old man and the sea", 6},
-		{"strings", []string{"the old man", "and the sea"}, 6},
+		{"string", "the old man and the sea", 6, 1},
+		{"strings", []string{"the old man", "and the sea"}, 6, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,14 +64,19 @@ func TestCompletion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.Usage == nil || resp.Usage.PromptTokens != tt.wantPrompt || resp.Usage.CompletionTokens != 9 {
-				t.Fatalf("usage = %+v, want %d prompt and 9 completion tokens", resp.Usage, tt.wantPrompt)
+			if resp.Usage == nil || resp.Usage.PromptTokens != tt.wantPrompt || resp.Usage.CompletionTokens != 9*tt.wantChoices {
+				t.Fatalf("usage = %+v, want %d prompt and %d completion tokens", resp.Usage, tt.wantPrompt, 9*tt.wantChoices)
 			}
-			if resp.Object != "text_completion" || resp.Choices[0].FinishReason != "length" {
-				t.Errorf("object %q finish %q", resp.Object, resp.Choices[0].FinishReason)
+			if len(resp.Choices) != tt.wantChoices {
+				t.Fatalf("%d choices, want %d", len(resp.Choices), tt.wantChoices)
 			}
-			if got := workloads.ApproxTokens(resp.Choices[0].Text); got != 9 {
-				t.Errorf("text %q has %d tokens, want 9", resp.Choices[0].Text, got)
+			for i, c := range resp.Choices {
+				if resp.Object != "text_completion" || c.FinishReason != "length" || c.Index != i {
+					t.Errorf("object %q choice %d: index %d finish %q", resp.Object, i, c.Index, c.FinishReason)
+				}
+				if got := workloads.ApproxTokens(c.Text); got != 9 {
+					t.Errorf("text %q has %d tokens, want 9", c.Text, got)
+				}
 			}
 		})
 	}
@@ -147,7 +153,9 @@ func TestErrors(t *testing.T) {
 		{"prompt plus max_tokens over context", "POST", "/v1/completions", `{"prompt":"the old man","max_tokens":98}`, 400, "BadRequestError"},
 		{"max_tokens zero", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":0}`, 400, "BadRequestError"},
 		{"min_tokens above max_tokens", "POST", "/v1/completions", `{"prompt":"hi","max_tokens":2,"min_tokens":3}`, 400, "BadRequestError"},
-		{"n above 1", "POST", "/v1/completions", `{"prompt":"hi","n":2}`, 400, "BadRequestError"},
+		{"n of 0", "POST", "/v1/completions", `{"prompt":"hi","n":0}`, 400, "BadRequestError"},
+		{"unknown model id", "GET", "/v1/models/gpt-4", "", 404, "NotFoundError"},
+		{"GET on tokenize", "GET", "/tokenize", "", 405, "MethodNotAllowedError"},
 		{"GET on chat", "GET", "/v1/chat/completions", "", 405, "MethodNotAllowedError"},
 		{"POST on models", "POST", "/v1/models", "{}", 405, "MethodNotAllowedError"},
 		{"unknown path", "GET", "/v2/nothing", "", 404, "NotFoundError"},

@@ -31,16 +31,16 @@ type completionLogprobs struct {
 
 // logprobs returns the logprobs of tokens from to to, in the shape of the
 // request's API, or nil (JSON null) when the request did not ask for them.
-func (r *response) logprobs(from, to int) any {
+func (r *response) logprobs(a answer, from, to int) any {
 	if !r.req.logprobs {
 		return nil
 	}
 	if r.req.api == chatAPI {
 		lp := chatLogprobs{Content: make([]tokenLogprob, 0, to-from)}
 		for i := from; i < to; i++ {
-			tok, p := r.ans.word(i), r.ans.logprob(i)
+			tok, p := a.word(i), a.logprob(i)
 			e := tokenLogprob{Token: tok, Logprob: p, Bytes: byteList(tok), TopLogprobs: []topLogprob{}}
-			for j, alt := range r.ans.alternatives(i, r.req.topLogprobs) {
+			for j, alt := range a.alternatives(i, r.req.topLogprobs) {
 				e.TopLogprobs = append(e.TopLogprobs, topLogprob{Token: alt, Logprob: altLogprob(p, j), Bytes: byteList(alt)})
 			}
 			lp.Content = append(lp.Content, e)
@@ -48,14 +48,14 @@ func (r *response) logprobs(from, to int) any {
 		return lp
 	}
 	lp := completionLogprobs{TextOffset: []int{}, TokenLogprobs: []float64{}, Tokens: []string{}, TopLogprobs: []map[string]float64{}}
-	offset := len(r.ans.textRange(0, from))
+	offset := len(a.textRange(0, from))
 	for i := from; i < to; i++ {
-		tok, p := r.ans.word(i), r.ans.logprob(i)
+		tok, p := a.word(i), a.logprob(i)
 		lp.TextOffset = append(lp.TextOffset, offset)
 		lp.TokenLogprobs = append(lp.TokenLogprobs, p)
 		lp.Tokens = append(lp.Tokens, tok)
 		top := map[string]float64{}
-		for j, alt := range r.ans.alternatives(i, r.req.topLogprobs) {
+		for j, alt := range a.alternatives(i, r.req.topLogprobs) {
 			top[alt] = altLogprob(p, j)
 		}
 		lp.TopLogprobs = append(lp.TopLogprobs, top)

@@ -31,6 +31,13 @@ type answer struct {
 	tokens int
 	reason string
 	call   *toolCall // non-nil: the answer is this tool call, not text
+	toks   []string  // non-nil: the text's tokens, when not seeded words (JSON)
+	hashes []uint64  // prefix-cache keys of toks
+
+	// A stop string ended the answer: its text is cut at byte cut, before
+	// the string (stopString, reported as stop_reason).
+	stopString string
+	cut        int
 }
 
 // planAnswer decides the answer to body. maxTokens is the effective cap
@@ -39,7 +46,21 @@ type answer struct {
 func planAnswer(seed uint64, body []byte, maxTokens, minTokens int, ignoreEOS bool) answer {
 	h := fnv.New64a()
 	h.Write(body)
-	bodyHash := h.Sum64()
+	return planAnswerHash(seed, h.Sum64(), maxTokens, minTokens, ignoreEOS)
+}
+
+// choiceSeed is the seed of the answer of choice c of a request (from 0):
+// the engine's own for the first, so that a one-choice answer does not
+// depend on the choice count, and independent ones for the others.
+func choiceSeed(seed uint64, c int) uint64 {
+	if c == 0 {
+		return seed
+	}
+	return splitmix64(seed ^ uint64(c)*0xd1b54a32d192ed03)
+}
+
+// planAnswerHash is planAnswer for a body of hash bodyHash.
+func planAnswerHash(seed, bodyHash uint64, maxTokens, minTokens int, ignoreEOS bool) answer {
 	rng := rand.New(rand.NewPCG(seed, bodyHash))
 	a := answer{key: rng.Uint64(), tokens: maxTokens, reason: reasonLength}
 	if ignoreEOS {
@@ -57,8 +78,11 @@ func planAnswer(seed uint64, body []byte, maxTokens, minTokens int, ignoreEOS bo
 // its leading space, so that each one counts as exactly one token.
 // A tool call's tokens are those of its name and arguments instead.
 func (a answer) word(i int) string {
-	if a.call != nil {
+	switch {
+	case a.call != nil:
 		return a.call.toks[i]
+	case a.toks != nil:
+		return a.toks[i]
 	}
 	return wordAt(a.key, i)
 }
@@ -72,13 +96,14 @@ func (a answer) engineReason() string {
 	return a.reason
 }
 
-// outputHashes are the prefix-cache keys of a tool call's tokens, or nil
-// for text (whose words the scheduler keys from the answer's key).
+// outputHashes are the prefix-cache keys of a tool call's or a JSON
+// answer's tokens, or nil for seeded words (which the scheduler keys from
+// the answer's key).
 func (a answer) outputHashes() []uint64 {
 	if a.call != nil {
 		return a.call.hashes
 	}
-	return nil
+	return a.hashes
 }
 
 // wordAt is the i-th output word of the answer with key key.

@@ -6,15 +6,29 @@ import (
 	"time"
 )
 
-// response is one answer being written, in vLLM's JSON shapes.
+// response is one answer being written, in vLLM's JSON shapes: n choices
+// per prompt, each its own sequence in the scheduler.
 type response struct {
 	req     request
-	ans     answer
+	choices []*choiceState
 	id      string // the same on every chunk
 	object  string // of the whole response
 	created int64
 	model   string
 	spec    bool // speculative decoding on: timings carry draft counts
+}
+
+// choiceState is one choice of a response: its plan, its sequence and how
+// far it has been written.
+type choiceState struct {
+	index  int  // choice index: prompt x n + sample
+	prompt int  // prompt tokens
+	first  bool // the first choice of its prompt, whose prompt usage counts
+	ans    answer
+	id     seqID
+	st     *stream
+	sent   int        // tokens written (streams) or generated (whole responses)
+	res    *seqResult // set once the sequence is done
 }
 
 type usage struct {
@@ -61,7 +75,7 @@ type choice struct {
 	Text         *string  `json:"text,omitempty"`
 	Logprobs     any      `json:"logprobs"`
 	FinishReason *string  `json:"finish_reason"`
-	StopReason   *null    `json:"stop_reason,omitempty"`
+	StopReason   any      `json:"stop_reason,omitempty"` // nil (left out), *null or the stop string
 }
 
 // null marshals as JSON null; a nil *null field with omitempty is left out.
@@ -82,8 +96,8 @@ type body struct {
 	Timings *timings `json:"timings,omitempty"`
 }
 
-func (e *Engine) newResponse(req request, ans answer) *response {
-	r := &response{req: req, ans: ans, created: time.Now().Unix(), model: e.served, spec: e.cfg.Spec.Tokens > 0}
+func (e *Engine) newResponse(req request, choices []*choiceState) *response {
+	r := &response{req: req, choices: choices, created: time.Now().Unix(), model: e.served, spec: e.cfg.Spec.Tokens > 0}
 	n := e.ids.Add(1)
 	suffix := fmt.Sprintf("%016x%016x", splitmix64(e.cfg.Seed^n), splitmix64(n))
 	if req.api == chatAPI {
@@ -94,18 +108,30 @@ func (e *Engine) newResponse(req request, ans answer) *response {
 	return r
 }
 
-func (r *response) usage(res *seqResult) *usage {
-	return &usage{PromptTokens: r.req.promptTokens, CompletionTokens: r.ans.tokens,
-		TotalTokens: r.req.promptTokens + r.ans.tokens, PromptTokensDetails: &promptDetails{CachedTokens: res.cached}}
+// usage sums the choices as OpenAI and vLLM do: each prompt once (and its
+// cached tokens, as its first choice found them), every choice's output.
+func (r *response) usage() *usage {
+	u := &usage{PromptTokensDetails: &promptDetails{}}
+	for _, c := range r.choices {
+		if c.first {
+			u.PromptTokens += c.prompt
+			u.PromptTokensDetails.CachedTokens += c.res.cached
+		}
+		u.CompletionTokens += c.ans.tokens
+	}
+	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return u
 }
 
-// timings computes llama.cpp's figures from the engine clock: prompt time
-// from the start of the step that began the prefill to the first token,
-// predicted time from the first token to the last; rates per token use
-// n - 1 intervals, as llama.cpp's do.
-func (r *response) timings(res *seqResult) *timings {
+// timings computes llama.cpp's figures of the first choice from the engine
+// clock: prompt time from the start of the step that began the prefill to
+// the first token, predicted time from the first token to the last; rates
+// per token use n - 1 intervals, as llama.cpp's do.
+func (r *response) timings() *timings {
+	c := r.choices[0]
+	res := c.res
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	t := &timings{CacheN: res.cached, PromptN: r.req.promptTokens - res.cached, PredictedN: res.generated}
+	t := &timings{CacheN: res.cached, PromptN: c.prompt - res.cached, PredictedN: res.generated}
 	t.PromptMs = ms(res.firstToken - res.promptStart)
 	if t.PromptN > 0 && t.PromptMs > 0 {
 		t.PromptPerTokenMs = t.PromptMs / float64(t.PromptN)
@@ -122,59 +148,77 @@ func (r *response) timings(res *seqResult) *timings {
 	return t
 }
 
+// stopReason is vLLM's stop_reason of a finished choice: the stop string
+// that ended it, else null.
+func (c *choiceState) stopReason() any {
+	if c.ans.stopString != "" {
+		return c.ans.stopString
+	}
+	return &null{}
+}
+
 // chunks returns the streamed events of tokens from to to (from 0, end
-// excluded): the tokens one step produced, in one event, or for a tool call
-// in as many as its deltas (none while the name is generated). The event
-// of the last token carries the finish reason.
-func (r *response) chunks(from, to int) []body {
+// excluded) of choice c: the tokens one step produced, in one event, or
+// for a tool call in as many as its deltas (none while the name is
+// generated). The event of the last token carries the finish reason.
+func (r *response) chunks(c *choiceState, from, to int) []body {
 	var cs []choice
-	if r.ans.call != nil {
-		for _, d := range r.ans.call.deltas(from, to) {
-			cs = append(cs, choice{Delta: d})
+	if c.ans.call != nil {
+		for _, d := range c.ans.call.deltas(from, to) {
+			cs = append(cs, choice{Index: c.index, Delta: d})
 		}
 		if len(cs) > 0 {
-			cs[len(cs)-1].Logprobs = r.logprobs(from, to)
+			cs[len(cs)-1].Logprobs = r.logprobs(c.ans, from, to)
 		}
 	} else {
-		c := choice{Logprobs: r.logprobs(from, to)}
-		text := r.ans.textRange(from, to)
+		ch := choice{Index: c.index, Logprobs: r.logprobs(c.ans, from, to)}
+		text := c.ans.textRange(from, to)
 		if r.req.api == chatAPI {
-			c.Delta = &message{Content: &text}
+			ch.Delta = &message{Content: &text}
 		} else {
-			c.Text, c.StopReason = &text, &null{}
+			ch.Text, ch.StopReason = &text, &null{}
 		}
-		cs = append(cs, c)
+		cs = append(cs, ch)
 	}
-	if to == r.ans.tokens && len(cs) > 0 {
-		cs[len(cs)-1].FinishReason, cs[len(cs)-1].StopReason = &r.ans.reason, &null{}
+	if to == c.ans.tokens && len(cs) > 0 {
+		cs[len(cs)-1].FinishReason, cs[len(cs)-1].StopReason = &c.ans.reason, c.stopReason()
 	}
 	bs := make([]body, len(cs))
-	for i, c := range cs {
-		bs[i] = r.body(c)
+	for i, ch := range cs {
+		bs[i] = r.body(ch)
 	}
 	return bs
 }
 
-// roleChunk is the first event of a chat stream, before any token.
-func (r *response) roleChunk() body {
-	empty := ""
-	return r.body(choice{Delta: &message{Role: "assistant", Content: &empty}})
+// roleChunks are the first events of a chat stream, one per choice, before
+// any token.
+func (r *response) roleChunks() []body {
+	bs := make([]body, len(r.choices))
+	for i, c := range r.choices {
+		empty := ""
+		bs[i] = r.body(choice{Index: c.index, Delta: &message{Role: "assistant", Content: &empty}})
+	}
+	return bs
 }
 
 // whole is the complete non-streamed response.
-func (r *response) whole(res *seqResult) body {
-	c := choice{FinishReason: &r.ans.reason, StopReason: &null{}, Logprobs: r.logprobs(0, r.ans.tokens)}
-	text := r.ans.textRange(0, r.ans.tokens)
-	switch {
-	case r.ans.call != nil:
-		c.Message = &message{Role: "assistant", ToolCalls: r.ans.call.whole()}
-	case r.req.api == chatAPI:
-		c.Message = &message{Role: "assistant", Content: &text}
-	default:
-		c.Text = &text
+func (r *response) whole() body {
+	chs := make([]choice, len(r.choices))
+	for i, c := range r.choices {
+		ch := choice{Index: c.index, FinishReason: &c.ans.reason, StopReason: c.stopReason(), Logprobs: r.logprobs(c.ans, 0, c.ans.tokens)}
+		text := c.ans.textRange(0, c.ans.tokens)
+		switch {
+		case c.ans.call != nil:
+			ch.Message = &message{Role: "assistant", ToolCalls: c.ans.call.whole()}
+		case r.req.api == chatAPI:
+			ch.Message = &message{Role: "assistant", Content: &text}
+		default:
+			ch.Text = &text
+		}
+		chs[i] = ch
 	}
-	b := r.body(c)
-	b.Usage, b.Timings = r.usage(res), r.timings(res)
+	b := r.body(chs...)
+	b.Usage, b.Timings = r.usage(), r.timings()
 	return b
 }
 
@@ -189,11 +233,25 @@ func (r *response) body(choices ...choice) body {
 	return body{ID: r.id, Object: object, Created: r.created, Model: r.model, Choices: choices}
 }
 
-// textRange is the output from token from to token to.
+// textRange is the output from token from to token to, without the stop
+// string that ended it and what follows.
 func (a answer) textRange(from, to int) string {
 	var b strings.Builder
+	off := 0
+	if a.stopString != "" {
+		for i := range from {
+			off += len(a.word(i))
+		}
+		if off >= a.cut {
+			return ""
+		}
+	}
 	for i := from; i < to; i++ {
 		b.WriteString(a.word(i))
 	}
-	return b.String()
+	s := b.String()
+	if a.stopString != "" && off+len(s) > a.cut {
+		s = s[:a.cut-off]
+	}
+	return s
 }

@@ -42,7 +42,7 @@ func planFor(t *testing.T, body string) answer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	maxTokens, err := req.limit(fastModelLen)
+	maxTokens, err := req.limit(fastModelLen, len(req.prompts[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,8 +335,8 @@ func TestToolCallPromptKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(appendTextTokens(nil, "weather"), c.hashes...)
-	if !slices.Equal(req.tokens, want) {
-		t.Errorf("prompt keys %x, want %x", req.tokens, want)
+	if !slices.Equal(req.prompts[0], want) {
+		t.Errorf("prompt keys %x, want %x", req.prompts[0], want)
 	}
 }
 
@@ -350,11 +350,11 @@ func TestToolDefinitionsCountAsPromptTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := with.promptTokens-without.promptTokens, workloads.ApproxTokens(tools); got != want {
+	if got, want := len(with.prompts[0])-len(without.prompts[0]), workloads.ApproxTokens(tools); got != want {
 		t.Errorf("tools added %d prompt tokens, want %d (ApproxTokens of their compact JSON)", got, want)
 	}
 	// Ahead of the messages: two requests with the same tools share a prefix.
-	if len(with.tokens) < 2 || with.tokens[0] == without.tokens[0] {
+	if len(with.prompts[0]) < 2 || with.prompts[0][0] == without.prompts[0][0] {
 		t.Errorf("tool tokens are not ahead of the conversation")
 	}
 }

@@ -22,7 +22,7 @@ func TestExampleScenarios(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), name)
 			f, _, errb, _ := testFactory(nil)
-			args := []string{"run", "-f", file, "--requests", "3", "--time-scale", "50", "--duration", "30s", "--warmup", "0", "--max-tokens", "24", "--output-tokens", "24", "--sim-time-scale", "0.1", "--out", out, "-q"}
+			args := []string{"run", "-f", file, "--requests", "3", "--time-scale", "50", "--duration", "30s", "--warmup", "0", "--max-tokens", "24", "--output-tokens", "24", "--sim-speedup", "10", "--out", out, "-q"}
 			if name == "sweep" {
 				args = append(args, "--sweep", "concurrency=1,2")
 			}

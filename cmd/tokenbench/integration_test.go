@@ -85,7 +85,7 @@ func TestTraceTimingReproduced(t *testing.T) {
 	fh.Close()
 	dir := filepath.Join(t.TempDir(), "trace")
 	runOK(t, "run", "--workload", "mooncake:"+trace, "--time-scale", "2", "--requests", "12",
-		"--output-tokens", "8", "--no-metrics", "--sim-time-scale", "0.05", "--out", dir, "-q")
+		"--output-tokens", "8", "--no-metrics", "--sim-speedup", "20", "--out", dir, "-q")
 	var sched []float64
 	if _, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), func(r bench.Record) error {
 		sched = append(sched, r.TSchedMS)

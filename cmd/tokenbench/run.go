@@ -51,6 +51,7 @@ type RunOptions struct {
 	Target          float64
 	SearchSteps     int
 	Sim             sim.Config
+	simFlags        *simFlags
 	MetricsURL      string
 	NoMetrics       bool
 	MetricsInterval time.Duration
@@ -103,6 +104,20 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 			}
 			if err := o.validate(); err != nil {
 				return usageError{err}
+			}
+			url := ""
+			if o.URL != "" {
+				url = "--url " + o.URL
+				if !cmd.Flags().Changed("url") {
+					url = "$OPENAI_BASE_URL " + o.URL
+				}
+			}
+			warning, err := o.simFlags.check(cmd.Flags(), url)
+			if err != nil {
+				return usageError{err}
+			}
+			if warning != "" {
+				fmt.Fprintln(f.Err, "tokenbench: warning:", warning)
 			}
 			ctx, stop := interruptContext(f)
 			defer stop()
@@ -162,10 +177,10 @@ those in flight --grace to finish, writes the summary and exits 130.`,
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
 	fl.StringVarP(&o.Output, "output", "o", "table", "what to print at the end: table or json (summary.json)")
 	// The built-in engine's settings, used when there is no --url; after
-	// run's own flags, so that --model, --seed and --time-scale stay run's
-	// (the engine's model profile is then --sim-model).
-	addSimFlags(fl, &o.Sim)
-	fl.Float64Var(&o.Sim.TimeScale, "sim-time-scale", 1, "built-in engine: multiplies every step's duration (0.1: ten times faster than the GPU it models)")
+	// run's own flags, so that --model, --seed, --time-scale and --api-key
+	// stay run's (the engine's model profile is then --sim-model, its
+	// speed-up --sim-speedup; a key given to run guards the engine too).
+	o.simFlags = addSimFlags(fl, &o.Sim)
 	return cmd
 }
 
@@ -282,5 +297,8 @@ func (o *RunOptions) load() (bench.Load, bench.LoadInfo, error) {
 func (o *RunOptions) simConfig() sim.Config {
 	c := o.Sim
 	c.Seed = o.Seed
+	if o.APIKey != "" {
+		c.APIKeys = []string{o.APIKey}
+	}
 	return c
 }

@@ -30,8 +30,8 @@ var generatedKinds = map[string]bool{"synthetic": true, "mooncake": true, "azure
 // calibration measures, once per run command, how the server counts
 // prompts (POST /tokenize), for --calibrate auto|fit on generated prompts.
 func (e *runEnv) calibration(ctx context.Context, o *RunOptions) *bench.Calibration {
-	if o.Calibrate == "off" || !generatedKinds[o.Spec.Kind] || e.builtin {
-		return nil // the built-in engine counts prompts as the workload does
+	if o.Calibrate == "off" || !generatedKinds[o.Spec.Kind] {
+		return nil
 	}
 	if e.cal != nil {
 		return e.cal

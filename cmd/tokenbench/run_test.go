@@ -68,6 +68,25 @@ func TestRunFlagParsing(t *testing.T) {
 				t.Errorf("headers %v err %v", h, err)
 			}
 		}},
+		{name: "engine flags with --url refused", args: []string{"--url", "http://x/v1", "--gpu", "B200", "--sim-model", "llama-3.1-70b"}, wantCode: ExitUsage},
+		{name: "engine flags with $OPENAI_BASE_URL refused", args: []string{"--sim-speedup", "10"}, env: map[string]string{"OPENAI_BASE_URL": "http://h:1/v1"}, wantCode: ExitUsage},
+		{name: "run's own flags with --url", args: []string{"--url", "http://x/v1", "--model", "m", "--seed", "3", "--time-scale", "2"}},
+		{name: "engine speed-up", args: []string{"--sim-speedup", "10"}, check: func(t *testing.T, o *RunOptions) {
+			if o.Sim.TimeScale != 0.1 || o.Spec.TimeScale != 1 {
+				t.Errorf("engine time scale %v trace time scale %v, want 0.1 and 1", o.Sim.TimeScale, o.Spec.TimeScale)
+			}
+		}},
+		{name: "deprecated engine time scale", args: []string{"--sim-time-scale", "0.5"}, check: func(t *testing.T, o *RunOptions) {
+			if o.Sim.TimeScale != 0.5 {
+				t.Errorf("engine time scale %v, want 0.5", o.Sim.TimeScale)
+			}
+		}},
+		{name: "both engine speeds", args: []string{"--sim-time-scale", "0.5", "--sim-speedup", "2"}, wantCode: ExitUsage},
+		{name: "the key guards the in-process engine", args: []string{"--api-key", "k"}, check: func(t *testing.T, o *RunOptions) {
+			if keys := o.simConfig().APIKeys; len(keys) != 1 || keys[0] != "k" {
+				t.Errorf("engine keys %v, want [k]", keys)
+			}
+		}},
 		{name: "bad api", args: []string{"--api", "responses"}, wantCode: ExitUsage},
 		{name: "bad header", args: []string{"--header", "nocolon"}, wantCode: ExitUsage},
 		{name: "bad extra body", args: []string{"--extra-body", "[1]"}, wantCode: ExitUsage},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -9,19 +11,31 @@ import (
 	"github.com/tokenbench/tokenbench/sim"
 )
 
+// simFlags are the built-in engine's flags as registered on one flag set.
+type simFlags struct {
+	names   []string // every flag registered, deprecated ones included
+	speedup string   // --speedup, or --sim-speedup on run
+	old     string   // its deprecated alias, --time-scale or --sim-time-scale
+}
+
 // addSimFlags registers the built-in engine's flags on fs, bound to c (whose
 // values are the defaults shown). A flag whose name fs already has is left
 // to its owner, except --model: where it is taken (by `run`, for the
-// requests' model), the model profile is --sim-model.
-func addSimFlags(fs *pflag.FlagSet, c *sim.Config) {
+// requests' model), the engine's flags that could be mistaken for run's
+// are prefixed: the model profile is --sim-model and the speed-up
+// --sim-speedup.
+func addSimFlags(fs *pflag.FlagSet, c *sim.Config) *simFlags {
+	sf := &simFlags{speedup: "speedup", old: "time-scale"}
 	def := func(name string, add func(name string)) {
 		if fs.Lookup(name) == nil {
 			add(name)
+			sf.names = append(sf.names, name)
 		}
 	}
 	modelFlag := "model"
 	if fs.Lookup(modelFlag) != nil {
 		modelFlag = "sim-model"
+		sf.speedup, sf.old = "sim-speedup", "sim-time-scale"
 	}
 	def(modelFlag, func(n string) {
 		fs.Var(&profileValue{&c.Model, lookupModelName}, n, "model profile, case-insensitive: "+strings.Join(sim.ModelNames(), ", "))
@@ -84,9 +98,87 @@ func addSimFlags(fs *pflag.FlagSet, c *sim.Config) {
 	def("decode-per-seq", func(n string) {
 		fs.DurationVar(&c.Timing.DecodePerSeq, n, c.Timing.DecodePerSeq, "overhead per sequence per step")
 	})
-	def("time-scale", func(n string) {
-		fs.Float64Var(&c.TimeScale, n, c.TimeScale, "multiplies every step's duration (0.1: ten times faster than the GPU)")
+	def("api-key", func(n string) {
+		fs.StringArrayVar(&c.APIKeys, n, nil, "bearer token the /v1 routes require (repeatable; none: open), as vLLM's --api-key; never written anywhere")
 	})
+	def(sf.speedup, func(n string) {
+		fs.Var(&speedupValue{&c.TimeScale}, n, "run the engine this many times faster than the GPUs it models (10: a 1 s step takes 0.1 s); its reported times are then 1/N of the GPUs'")
+	})
+	def(sf.old, func(n string) {
+		fs.Var(&timeScaleValue{&c.TimeScale}, n, "deprecated: use --"+sf.speedup+" (--"+n+" X is --"+sf.speedup+" 1/X)")
+		fs.MarkHidden(n)
+	})
+	return sf
+}
+
+// check refuses engine flags given with a URL, where no built-in engine
+// runs (url says where the URL came from), and --speedup given with its
+// deprecated alias; it returns a warning for the alias alone.
+func (sf *simFlags) check(fs *pflag.FlagSet, url string) (warning string, err error) {
+	if url != "" {
+		var given []string
+		for _, n := range sf.names {
+			if fs.Changed(n) {
+				given = append(given, "--"+n)
+			}
+		}
+		if len(given) > 0 {
+			return "", fmt.Errorf("built-in engine flags (%s) have no effect with %s: drop them, or drop the URL to run the built-in engine",
+				strings.Join(given, ", "), url)
+		}
+	}
+	if !fs.Changed(sf.old) {
+		return "", nil
+	}
+	if fs.Changed(sf.speedup) {
+		return "", fmt.Errorf("--%s and --%s (deprecated) both set the engine's speed: give --%s only", sf.speedup, sf.old, sf.speedup)
+	}
+	ts := fs.Lookup(sf.old).Value.String()
+	return fmt.Sprintf("--%s is deprecated and will be removed: --%s %s is --%s %s (the engine runs %s times faster than the GPUs it models)",
+		sf.old, sf.old, ts, sf.speedup, fs.Lookup(sf.speedup).Value.String(), fs.Lookup(sf.speedup).Value.String()), nil
+}
+
+// speedupValue is a speed-up factor N > 0 stored as the engine's time
+// scale 1/N.
+type speedupValue struct{ scale *float64 }
+
+func (v *speedupValue) String() string {
+	if v.scale == nil || *v.scale == 0 {
+		return "1"
+	}
+	return strconv.FormatFloat(1 / *v.scale, 'g', 6, 64)
+}
+func (v *speedupValue) Type() string { return "factor" }
+func (v *speedupValue) Set(s string) error {
+	f, err := positive(s)
+	if err != nil {
+		return err
+	}
+	*v.scale = 1 / f
+	return nil
+}
+
+// timeScaleValue is the deprecated time scale: a multiplier of every
+// step's duration (0.1: ten times faster).
+type timeScaleValue struct{ scale *float64 }
+
+func (v *timeScaleValue) String() string { return strconv.FormatFloat(*v.scale, 'g', 6, 64) }
+func (v *timeScaleValue) Type() string   { return "scale" }
+func (v *timeScaleValue) Set(s string) error {
+	f, err := positive(s)
+	if err != nil {
+		return err
+	}
+	*v.scale = f
+	return nil
+}
+
+func positive(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("want a positive number, got %q", s)
+	}
+	return f, nil
 }
 
 func lookupGPUName(s string) (string, error) {
