@@ -14,8 +14,8 @@ import (
 // Llama, Mistral, Qwen2/2.5/3, Mixtral, Qwen MoE, DeepSeek V2/V3 (MLA),
 // Llama 4 (a text_config inside a multimodal config) and gpt-oss.
 type hfConfig struct {
-	ModelType     string   `json:"model_type"`
-	Architectures []string `json:"architectures"`
+	ModelType     string    `json:"model_type"`
+	Architectures []string  `json:"architectures"`
 	TextConfig    *hfConfig `json:"text_config"`
 
 	Layers       int  `json:"num_hidden_layers"`
@@ -31,23 +31,23 @@ type hfConfig struct {
 	MaxPositions    int  `json:"max_position_embeddings"`
 
 	// MoE: routed experts and how many each token picks.
-	NumLocalExperts   int `json:"num_local_experts"` // Mixtral, Llama 4, gpt-oss
-	NumExperts        int `json:"num_experts"`       // Qwen MoE
-	NRoutedExperts    int `json:"n_routed_experts"`  // DeepSeek
-	ExpertsPerTok     int `json:"num_experts_per_tok"`
-	ExpertsPerToken   int `json:"experts_per_token"` // gpt-oss spelling
-	MoEIntermediate   int `json:"moe_intermediate_size"`
-	NSharedExperts    int `json:"n_shared_experts"`                // DeepSeek
+	NumLocalExperts    int `json:"num_local_experts"` // Mixtral, Llama 4, gpt-oss
+	NumExperts         int `json:"num_experts"`       // Qwen MoE
+	NRoutedExperts     int `json:"n_routed_experts"`  // DeepSeek
+	ExpertsPerTok      int `json:"num_experts_per_tok"`
+	ExpertsPerToken    int `json:"experts_per_token"` // gpt-oss spelling
+	MoEIntermediate    int `json:"moe_intermediate_size"`
+	NSharedExperts     int `json:"n_shared_experts"`                // DeepSeek
 	SharedIntermediate int `json:"shared_expert_intermediate_size"` // Qwen2 MoE
 	// Which layers are MoE: DeepSeek's first k are dense; Qwen MoE's every
 	// decoder_sparse_step-th layer not in mlp_only_layers; Llama 4's every
 	// interleave_moe_layer_step-th layer (or the explicit moe_layers).
-	FirstKDense     int   `json:"first_k_dense_replace"`
-	MoELayerFreq    int   `json:"moe_layer_freq"`
-	SparseStep      int   `json:"decoder_sparse_step"`
-	MLPOnlyLayers   []int `json:"mlp_only_layers"`
-	InterleaveStep  int   `json:"interleave_moe_layer_step"`
-	MoELayers       []int `json:"moe_layers"`
+	FirstKDense    int   `json:"first_k_dense_replace"`
+	MoELayerFreq   int   `json:"moe_layer_freq"`
+	SparseStep     int   `json:"decoder_sparse_step"`
+	MLPOnlyLayers  []int `json:"mlp_only_layers"`
+	InterleaveStep int   `json:"interleave_moe_layer_step"`
+	MoELayers      []int `json:"moe_layers"`
 
 	// Multi-head latent attention (DeepSeek).
 	KVLoraRank    int `json:"kv_lora_rank"`

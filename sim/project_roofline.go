@@ -126,7 +126,7 @@ func (d Deployment) forwardTime(tokens int, attnPairs float64, kvTokens int) Ste
 		gemmFLOPs += experts * (1/c.Timing.MoEEfficiency - 1)
 	}
 	gemm, gb := d.kernel(gemmFLOPs/flops(d.Compute), m.readBytes(c.Precision, tokens)/tp/bandwidth)
-	attn, ab := d.kernel(m.AttnFLOPsPerPair*float64(m.Layers)*attnPairs/flops(BF16), float64(kvTokens)*d.KVBytesPerToken/bandwidth)
+	attn, ab := d.kernel(m.AttnFLOPsPerPair*float64(m.Layers)*attnPairs/flops(BF16), float64(kvTokens)*d.KVBytesPerToken/(g.BandwidthTBs*1e12*c.Timing.AttentionMBU))
 	st := gemm.plus(attn)
 	st.GEMMBound, st.AttentionBound = gb, ab
 	if c.TP > 1 {

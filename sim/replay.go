@@ -41,7 +41,10 @@ func (r ReplayResult) E2E() time.Duration { return r.Last - r.Arrival }
 // advances by each step's duration otherwise; a request arriving during a
 // step joins at the next one, as on the real engine. Each request reaches the
 // scheduler Timing.FrontendOverhead after it arrives (the API server's
-// parsing and tokenisation, which the HTTP engine pays in real time instead).
+// parsing and tokenisation, which the HTTP engine pays in real time instead),
+// and each token reaches the client Timing.OutputLag step durations after
+// its step ends. With Timing.AsyncScheduling a request arriving while a
+// step runs joins the step after the next.
 // Results are in the order of reqs; the run is deterministic.
 func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 	order := make([]int, len(reqs))
@@ -50,13 +53,19 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return reqs[order[a]].At < reqs[order[b]].At })
 	over := d.Config.Timing.FrontendOverhead
+	lag := d.Config.Timing.OutputLag
 	s := newScheduler(d)
 	out := make([]ReplayResult, len(reqs))
 	index := make(map[seqID]int, 1024)
-	var now time.Duration
+	var now, prevStart time.Duration
+	ran := false // the last iteration ran a step that ended at now
 	next := 0
 	for {
-		for ; next < len(order) && reqs[order[next]].At+over <= now; next++ {
+		cutoff := now
+		if ran && d.Config.Timing.AsyncScheduling {
+			cutoff = prevStart // the step starting now was planned when the last one started
+		}
+		for ; next < len(order) && reqs[order[next]].At+over <= cutoff; next++ {
 			i := order[next]
 			r := reqs[i]
 			out[i].Arrival = r.At
@@ -76,17 +85,22 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 			if next == len(order) {
 				return out, nil
 			}
-			now = reqs[order[next]].At + over
+			if !ran || reqs[order[next]].At+over > now {
+				now = max(now, reqs[order[next]].At+over)
+			}
+			ran = false
 			continue
 		}
+		prevStart, ran = now, true
 		now += st.duration
+		at := now + time.Duration(lag*float64(st.duration))
 		for _, e := range st.emits {
 			i := index[e.id]
 			o := &out[i]
 			if o.Tokens == 0 {
-				o.First = now
+				o.First = at
 			}
-			o.Last, o.Tokens = now, e.n
+			o.Last, o.Tokens = at, e.n
 			if e.done {
 				delete(index, e.id)
 			}

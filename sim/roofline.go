@@ -36,6 +36,9 @@ type Timing struct {
 	// PerKContext is added per 1000 tokens of KV cache read, beyond what the
 	// roofline charges (paged-attention gathers); zero by default.
 	PerKContext time.Duration
+	// AttentionMBU is the share of HBM bandwidth attention's KV-cache reads
+	// reach (paged gathers run below weight streaming); zero means MBU.
+	AttentionMBU float64 `json:",omitempty"`
 	// MoEEfficiency is the share of MFU that routed-expert GEMMs reach
 	// (grouped GEMMs over few tokens per expert run below dense ones); zero
 	// means 1.
@@ -49,6 +52,20 @@ type Timing struct {
 	// handling and tokenisation. The HTTP engine pays real time instead, so
 	// it does not add this. Zero by default.
 	FrontendOverhead time.Duration `json:",omitempty"`
+	// OutputLag is how long, in steps, a token takes from the end of the
+	// step that computed it to the client, as a multiple of that step's
+	// duration: vLLM's engine core hands a step's outputs to the API
+	// server, which detokenises and streams them while the next step runs.
+	// It adds to TTFT and E2E, not to the gaps between tokens. The replay
+	// on the virtual clock applies it; the HTTP engine streams in real time
+	// and does not. Zero by default.
+	OutputLag float64 `json:",omitempty"`
+	// AsyncScheduling is vLLM's asynchronous scheduling: the scheduler
+	// plans step k+1 while step k runs, so a request that arrives during
+	// step k joins step k+2 at the earliest (one more step of TTFT); an
+	// idle engine schedules an arrival at once. The replay on the virtual
+	// clock applies it; the HTTP engine does not.
+	AsyncScheduling bool `json:",omitempty"`
 }
 
 // Calibrated defaults: with them the offline throughput of every
@@ -92,6 +109,9 @@ func (t Timing) withDefaults() Timing {
 	if t.MoEEfficiency == 0 {
 		t.MoEEfficiency = 1
 	}
+	if t.AttentionMBU == 0 {
+		t.AttentionMBU = t.MBU
+	}
 	return t
 }
 
@@ -100,10 +120,13 @@ func (t Timing) validate() error {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"MFU", t.MFU}, {"MBU", t.MBU}, {"Overlap", t.Overlap}, {"FP4Efficiency", t.FP4Efficiency}, {"MoEEfficiency", t.MoEEfficiency}} {
+	}{{"MFU", t.MFU}, {"MBU", t.MBU}, {"Overlap", t.Overlap}, {"FP4Efficiency", t.FP4Efficiency}, {"MoEEfficiency", t.MoEEfficiency}, {"AttentionMBU", t.AttentionMBU}} {
 		if !(f.v > 0 && f.v <= 1) {
 			errs = append(errs, fmt.Errorf("sim: Timing %s %v: want a share in (0, 1]", f.name, f.v))
 		}
+	}
+	if !(t.OutputLag >= 0 && t.OutputLag <= 100) {
+		errs = append(errs, fmt.Errorf("sim: Timing OutputLag %v: want 0 to 100 steps", t.OutputLag))
 	}
 	if t.StepBase < 0 || t.DecodePerSeq < 0 || t.PrefillPerToken < 0 || t.PerKContext < 0 || t.FrontendOverhead < 0 || t.AllReduceLatency < 0 {
 		errs = append(errs, fmt.Errorf("sim: Timing has a negative duration: %+v", t))

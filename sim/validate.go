@@ -100,9 +100,9 @@ func (p Prediction) APE() []float64 {
 }
 
 // Predict replays experiment e on the virtual clock with the deployment
-// base describes (timing parameters; the rest comes from e) and summarizes
-// what its requests saw.
-func Predict(e Experiment, base Config, seed uint64) (Prediction, error) {
+// base describes (timing parameters; the rest comes from e), its requests
+// built with o, and summarizes what its requests saw.
+func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
 	cfg, err := e.Config(base)
 	if err != nil {
 		return Prediction{}, err
@@ -112,7 +112,7 @@ func Predict(e Experiment, base Config, seed uint64) (Prediction, error) {
 		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
 	}
 	t0 := time.Now()
-	res, err := Replay(d, e.Requests(seed))
+	res, err := Replay(d, e.Requests(o))
 	if err != nil {
 		return Prediction{}, err
 	}

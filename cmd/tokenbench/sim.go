@@ -63,5 +63,6 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8000", "listen address")
 	fl.Uint64Var(&o.Config.Seed, "seed", 1, "seed of output lengths, text, acceptance draws and faults")
 	o.flags = addSimFlags(fl, &o.Config)
+	cmd.AddCommand(NewCmdSimValidate(f, nil), NewCmdSimCalibrate(f, nil))
 	return cmd
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenbench/tokenbench/sim"
+)
+
+// SimCalibrateOptions are the flags of `tokenbench sim calibrate`.
+type SimCalibrateOptions struct {
+	Sources         []string
+	Out             string
+	EngineProfile   string
+	Holdout         []string
+	Params          []string
+	MaxEvaluations  int
+	StageSeconds    float64
+	CheckSeconds    float64
+	RepeatQuestions bool
+	Seed            uint64
+}
+
+// NewCmdSimCalibrate builds `tokenbench sim calibrate`; runF replaces the
+// action in tests.
+func NewCmdSimCalibrate(f *Factory, runF func(*SimCalibrateOptions) error) *cobra.Command {
+	o := &SimCalibrateOptions{}
+	cmd := &cobra.Command{
+		Use:   "calibrate SOURCE... --out profile.yaml",
+		Short: "Fit the built-in engine's timing parameters to measured runs; write an engine profile",
+		Long: `Fit the built-in engine's timing parameters (compute and bandwidth efficiency, per-step and
+per-sequence overheads, MoE and attention efficiency, tensor-parallel all-reduce latency,
+frontend time, output lag) so that replaying each source's workload on the virtual clock
+reproduces its measured TTFT, ITL and E2E (mean, p90, p99): Nelder-Mead on the mean absolute
+percentage error. A SOURCE is an experiments file of the sim-to-real schema
+(../shared/data/sim2real/experiments.json). The fit replays load stages capped at
+--stage-seconds (quicker); the check after it replays them whole unless --check-seconds caps
+them. --holdout leaves experiments out of the fit (by id, model repository id or model name)
+and reports the error on them. The profile written is read by run, sim and sim validate
+(--engine-profile). docs/ENGINE.md describes the procedure.`,
+		Example: `  tokenbench sim calibrate ../shared/data/sim2real/experiments.json --out profile.yaml
+  tokenbench sim calibrate experiments.json --holdout mistralai/Mixtral-8x7B-v0.1 --out profile.yaml
+  tokenbench sim validate experiments.json --engine-profile profile.yaml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Sources = args
+			if o.Out == "" {
+				return usageError{errors.New("--out FILE is required: where to write the engine profile")}
+			}
+			if o.MaxEvaluations < 1 || o.StageSeconds < 0 || o.CheckSeconds < 0 {
+				return usageError{fmt.Errorf("--max-evals %d, --stage-seconds %v, --check-seconds %v: want at least 1 evaluation and non-negative durations",
+					o.MaxEvaluations, o.StageSeconds, o.CheckSeconds)}
+			}
+			if _, err := sim.LookupFitParams(o.Params); err != nil {
+				return usageError{err}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			var exps []sim.Experiment
+			for _, s := range o.Sources {
+				e, err := sim.ReadExperiments(s)
+				if err != nil {
+					return err
+				}
+				exps = append(exps, e...)
+			}
+			base, err := engineProfileConfig(o.EngineProfile)
+			if err != nil {
+				return err
+			}
+			req := sim.RequestOptions{Seed: o.Seed, RepeatQuestions: o.RepeatQuestions}
+			c, err := sim.Calibrate(exps, base, sim.CalibrateOptions{Holdout: o.Holdout, CheckStageSeconds: o.CheckSeconds,
+				Fit: sim.FitOptions{MaxEvaluations: o.MaxEvaluations, StageSeconds: o.StageSeconds, Params: o.Params, Requests: req}})
+			if err != nil {
+				return err
+			}
+			header := fmt.Sprintf("tokenbench engine profile: fitted by `tokenbench sim calibrate` on %d experiments of %s\n"+
+				"objective %.1f%% MAPE (TTFT, ITL, E2E mean/p90/p99; stages capped at %g s); replay-only keys are marked",
+				len(c.Fitted.Experiments), strings.Join(o.Sources, ", "), c.Fit.MAPE, o.StageSeconds)
+			if err := os.WriteFile(o.Out, sim.FormatEngineProfile(c.Timing, header), 0o644); err != nil {
+				return fmt.Errorf("write the engine profile: %w", err)
+			}
+			if err := c.WriteText(f.Out); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Err, "tokenbench sim calibrate: wrote %s\n", o.Out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Out, "out", "", "file to write the engine profile (YAML) to")
+	fl.StringVar(&o.EngineProfile, "engine-profile", "", "start from this engine profile instead of the defaults")
+	fl.StringArrayVar(&o.Holdout, "holdout", nil, "leave experiments out of the fit and check the profile on them: an id, model repository id or model name (repeatable)")
+	fl.StringSliceVar(&o.Params, "params", nil, "parameters to fit (default all): "+strings.Join(fitParamNames(), ", "))
+	fl.IntVar(&o.MaxEvaluations, "max-evals", 200, "replays of the whole set the fit may make")
+	fl.Float64Var(&o.StageSeconds, "stage-seconds", 60, "cap each load stage at this many seconds while fitting (0: whole stages)")
+	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
+	fl.BoolVar(&o.RepeatQuestions, "repeat-questions", false, "each user repeats its question every G x U requests (prefix-cache hits) instead of asking a fresh one")
+	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
+	return cmd
+}
+
+func fitParamNames() []string {
+	var out []string
+	for _, p := range sim.FitParams {
+		out = append(out, p.Name)
+	}
+	return out
+}
