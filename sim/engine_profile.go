@@ -2,10 +2,12 @@ package sim
 
 import (
 	"bytes"
+	"embed"
 	"errors"
 	"fmt"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -190,4 +192,37 @@ func formatProfileDuration(d time.Duration) string {
 func significant(x float64) string {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
 	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+//go:embed profiles/*.yaml
+var shippedProfiles embed.FS
+
+// EngineProfileNames lists the engine profiles shipped in the binary
+// (profiles/NAME.yaml), for --engine-profile NAME.
+func EngineProfileNames() []string {
+	ents, _ := shippedProfiles.ReadDir("profiles")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LoadEngineProfile reads an engine profile over base: a shipped one by
+// name (EngineProfileNames; a name has no path separator or dot), else the
+// file at path.
+func LoadEngineProfile(nameOrPath string, base Timing) (Timing, error) {
+	if !strings.ContainsAny(nameOrPath, `/\.`) {
+		b, err := shippedProfiles.ReadFile("profiles/" + nameOrPath + ".yaml")
+		if err != nil {
+			return base, fmt.Errorf("sim: engine profile %q: no such file, nor a shipped profile (%s)", nameOrPath, strings.Join(EngineProfileNames(), ", "))
+		}
+		t, err := ParseEngineProfile(b, base)
+		if err != nil {
+			return base, fmt.Errorf("shipped %s: %w", nameOrPath, err)
+		}
+		return t, nil
+	}
+	return ReadEngineProfile(nameOrPath, base)
 }

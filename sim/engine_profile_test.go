@@ -93,3 +93,29 @@ func FuzzParseEngineProfile(f *testing.F) {
 		}
 	})
 }
+
+func TestShippedEngineProfiles(t *testing.T) {
+	if got := EngineProfileNames(); strings.Join(got, ",") != "defaults,vllm" {
+		t.Fatalf("shipped profiles %v", got)
+	}
+	d, err := LoadEngineProfile("defaults", Timing{MFU: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.withDefaults() != DefaultTiming().withDefaults() {
+		t.Errorf("profile defaults %+v, want DefaultTiming %+v", d.withDefaults(), DefaultTiming().withDefaults())
+	}
+	v, err := LoadEngineProfile("vllm", DefaultTiming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.AsyncScheduling || v.OutputLag <= 0 || v.FrontendOverhead <= 0 || v.AllReduceLatency <= 0 {
+		t.Errorf("vllm profile %+v: want the replay's terms set", v)
+	}
+	if _, err := LoadEngineProfile("sglang", DefaultTiming()); err == nil || !strings.Contains(err.Error(), "nor a shipped profile (defaults, vllm)") {
+		t.Errorf("unknown name: %v", err)
+	}
+	if _, err := LoadEngineProfile("./none.yaml", DefaultTiming()); err == nil {
+		t.Error("missing file: no error")
+	}
+}

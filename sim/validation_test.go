@@ -11,6 +11,10 @@ import (
 	"github.com/tokenbench/tokenbench/internal/golden"
 )
 
+// fresh1 builds the small experiments' requests: fresh questions, so that
+// every request prefills (and MFU matters).
+var fresh1 = RequestOptions{Seed: 1, FreshQuestions: true}
+
 // smallExperiments are two short experiments, a dense and an MoE model,
 // whose "measurements" are the engine's own predictions with truth.
 func smallExperiments(t *testing.T, truth Timing) []Experiment {
@@ -25,7 +29,7 @@ func smallExperiments(t *testing.T, truth Timing) []Experiment {
 	c.Timing = truth
 	for i := range exps {
 		exps[i].Actual = map[string]Measured{"overall": {TTFTMean: 1, TTFTP90: 1, TTFTP99: 1, ITLMean: 1, E2EMean: 1, E2EP90: 1, E2EP99: 1}}
-		p, err := Predict(exps[i], c, RequestOptions{Seed: 1})
+		p, err := Predict(exps[i], c, fresh1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +41,7 @@ func smallExperiments(t *testing.T, truth Timing) []Experiment {
 func TestValidateClassesAndFamilies(t *testing.T) {
 	truth := DefaultTiming()
 	exps := smallExperiments(t, truth)
-	v, err := Validate(exps, DefaultConfig(), RequestOptions{Seed: 1}, 0)
+	v, err := Validate(exps, DefaultConfig(), fresh1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +57,7 @@ func TestValidateClassesAndFamilies(t *testing.T) {
 	}
 	// Another seed shuffles users differently: the errors are small but
 	// not all zero.
-	v2, err := Validate(exps, DefaultConfig(), RequestOptions{Seed: 2}, 0)
+	v2, err := Validate(exps, DefaultConfig(), RequestOptions{Seed: 2, FreshQuestions: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +66,7 @@ func TestValidateClassesAndFamilies(t *testing.T) {
 	}
 	// A capped replay is a shorter run: the dense experiment's second,
 	// busier stage is cut, so its E2E p99 drops.
-	v3, err := Validate(exps, DefaultConfig(), RequestOptions{Seed: 1}, 2)
+	v3, err := Validate(exps, DefaultConfig(), fresh1, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +81,7 @@ func TestFitRecoversTwoParameters(t *testing.T) {
 	truth := DefaultTiming()
 	truth.MFU, truth.StepBase = 0.65, 2500*time.Microsecond
 	exps := smallExperiments(t, truth)
-	r, err := Fit(exps, DefaultConfig(), FitOptions{MaxEvaluations: 80, Params: []string{"mfu", "step_base"}, Requests: RequestOptions{Seed: 1}})
+	r, err := Fit(exps, DefaultConfig(), FitOptions{MaxEvaluations: 80, Params: []string{"mfu", "step_base"}, Requests: fresh1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,14 +131,14 @@ func TestSplit(t *testing.T) {
 	}
 }
 
-// With RepeatQuestions a user's prompt repeats every G x U requests; by
-// default every request asks a fresh question after the shared prefix.
-func TestRequestsRepeatQuestions(t *testing.T) {
+// By default a user's prompt repeats every G x U requests; with
+// FreshQuestions every request asks a new question after the shared prefix.
+func TestRequestsFreshQuestions(t *testing.T) {
 	e := smallExperiments(t, DefaultTiming())[0]
 	users := e.Spec.SystemPrompts * e.Spec.UsersPerPrompt
 	shared := TemplateTokens + e.Spec.SystemPromptLen
 	for _, repeat := range []bool{false, true} {
-		reqs := e.Requests(RequestOptions{Seed: 1, RepeatQuestions: repeat})
+		reqs := e.Requests(RequestOptions{Seed: 1, FreshQuestions: !repeat})
 		if len(reqs) != 48 {
 			t.Fatalf("%d requests, want 48 (4/s and 8/s for 4 s)", len(reqs))
 		}

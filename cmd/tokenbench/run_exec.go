@@ -92,6 +92,9 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		stop = func() { stopSim() }
 		e.target.BaseURL, e.engine, e.builtin = url, d.Config, true
 		e.say("tokenbench: no --url or $OPENAI_BASE_URL: started the built-in simulated engine (%s) at %s", d.String(), url)
+		if note := sim.SpeedupNote(d.Config); note != "" {
+			e.say("tokenbench: %s", note)
+		}
 	}
 	if e.target.Model == "" {
 		m, err := discoverModel(ctx, e.target)

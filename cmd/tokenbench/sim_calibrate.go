@@ -13,16 +13,17 @@ import (
 
 // SimCalibrateOptions are the flags of `tokenbench sim calibrate`.
 type SimCalibrateOptions struct {
-	Sources         []string
-	Out             string
-	EngineProfile   string
-	Holdout         []string
-	Params          []string
-	MaxEvaluations  int
-	StageSeconds    float64
-	CheckSeconds    float64
-	RepeatQuestions bool
-	Seed            uint64
+	Sources        []string
+	Out            string
+	EngineProfile  string
+	Holdout        []string
+	Params         []string
+	MaxEvaluations int
+	StageSeconds   float64
+	CheckSeconds   float64
+	FreshQuestions bool
+	Seed           uint64
+	LeaveOneOut    bool
 }
 
 // NewCmdSimCalibrate builds `tokenbench sim calibrate`; runF replaces the
@@ -40,7 +41,8 @@ percentage error. A SOURCE is an experiments file of the sim-to-real schema
 (../shared/data/sim2real/experiments.json). The fit replays load stages capped at
 --stage-seconds (quicker); the check after it replays them whole unless --check-seconds caps
 them. --holdout leaves experiments out of the fit (by id, model repository id or model name)
-and reports the error on them. The profile written is read by run, sim and sim validate
+and reports the error on them; --leave-one-model-out then fits once per model without its
+experiments and predicts them (as many fits again as there are models). The profile written is read by run, sim and sim validate
 (--engine-profile). docs/ENGINE.md describes the procedure.`,
 		Example: `  tokenbench sim calibrate ../shared/data/sim2real/experiments.json --out profile.yaml
   tokenbench sim calibrate experiments.json --holdout mistralai/Mixtral-8x7B-v0.1 --out profile.yaml
@@ -73,7 +75,7 @@ and reports the error on them. The profile written is read by run, sim and sim v
 			if err != nil {
 				return err
 			}
-			req := sim.RequestOptions{Seed: o.Seed, RepeatQuestions: o.RepeatQuestions}
+			req := sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions}
 			c, err := sim.Calibrate(exps, base, sim.CalibrateOptions{Holdout: o.Holdout, CheckStageSeconds: o.CheckSeconds,
 				Fit: sim.FitOptions{MaxEvaluations: o.MaxEvaluations, StageSeconds: o.StageSeconds, Params: o.Params, Requests: req}})
 			if err != nil {
@@ -89,7 +91,20 @@ and reports the error on them. The profile written is read by run, sim and sim v
 				return err
 			}
 			fmt.Fprintf(f.Err, "tokenbench sim calibrate: wrote %s\n", o.Out)
-			return nil
+			if !o.LeaveOneOut {
+				return nil
+			}
+			fmt.Fprintln(f.Out)
+			v, err := sim.LeaveOneModelOut(exps, base, sim.CalibrateOptions{CheckStageSeconds: o.CheckSeconds,
+				Fit: sim.FitOptions{MaxEvaluations: o.MaxEvaluations, StageSeconds: o.StageSeconds, Params: o.Params, Requests: req}},
+				func(model string, r sim.FitResult) {
+					fmt.Fprintf(f.Err, "tokenbench sim calibrate: without %s: objective %.1f%% after %d replays\n", model, r.MAPE, r.Evaluations)
+				})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(f.Out, "leave-one-model-out: each model's experiments predicted by a fit on the other models':")
+			return v.WriteText(f.Out)
 		},
 	}
 	fl := cmd.Flags()
@@ -100,8 +115,9 @@ and reports the error on them. The profile written is read by run, sim and sim v
 	fl.IntVar(&o.MaxEvaluations, "max-evals", 200, "replays of the whole set the fit may make")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 60, "cap each load stage at this many seconds while fitting (0: whole stages)")
 	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
-	fl.BoolVar(&o.RepeatQuestions, "repeat-questions", false, "each user repeats its question every G x U requests (prefix-cache hits) instead of asking a fresh one")
+	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
+	fl.BoolVar(&o.LeaveOneOut, "leave-one-model-out", false, "also fit once per model without its experiments and predict them (the error on models never seen)")
 	return cmd
 }
 

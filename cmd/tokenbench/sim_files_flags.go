@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"github.com/tokenbench/tokenbench/sim"
@@ -13,7 +15,7 @@ import (
 // (--engine-profile p.yaml --mfu 0.6 keeps 0.6).
 func addSimFileFlags(fs *pflag.FlagSet, c *sim.Config, sf *simFlags) {
 	if fs.Lookup("engine-profile") == nil {
-		fs.Var(&engineProfileValue{c: c}, "engine-profile", "YAML file of the engine's timing parameters (tokenbench sim calibrate; docs/ENGINE.md) over the defaults")
+		fs.Var(&engineProfileValue{c: c}, "engine-profile", "engine profile: a shipped one by name ("+strings.Join(sim.EngineProfileNames(), ", ")+") or a YAML file of timing parameters (tokenbench sim calibrate; docs/ENGINE.md), over the defaults")
 		sf.names = append(sf.names, "engine-profile")
 	}
 	if fs.Lookup("model-config") == nil {
@@ -32,7 +34,7 @@ type engineProfileValue struct {
 func (v *engineProfileValue) String() string { return v.path }
 func (v *engineProfileValue) Type() string   { return "file" }
 func (v *engineProfileValue) Set(s string) error {
-	t, err := sim.ReadEngineProfile(s, v.c.Timing)
+	t, err := sim.LoadEngineProfile(s, v.c.Timing)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -10,12 +11,12 @@ import (
 
 // SimValidateOptions are the flags of `tokenbench sim validate`.
 type SimValidateOptions struct {
-	File            string
-	EngineProfile   string
-	Output          string
-	StageSeconds    float64
-	RepeatQuestions bool
-	Seed            uint64
+	File           string
+	EngineProfile  string
+	Output         string
+	StageSeconds   float64
+	FreshQuestions bool
+	Seed           uint64
 }
 
 // NewCmdSimValidate builds `tokenbench sim validate`; runF replaces the
@@ -30,8 +31,10 @@ inference-perf shared-prefix workloads and measured latencies; ../shared/data/si
 is the development set) on the built-in engine's virtual clock, and print predicted against
 measured TTFT, ITL and E2E (mean, p90, p99) per experiment, the mean absolute percentage error
 (MAPE) per metric family for all, dense and MoE models, and the figures published for other
-simulators on the same kind of data. --engine-profile replays with calibrated timing
-parameters (tokenbench sim calibrate); --stage-seconds caps each load stage for a quick look.
+simulators on the same kind of data. It replays with the shipped "vllm" engine profile (fitted
+on that development set) unless --engine-profile names another: "defaults" (the engine's own,
+calibrated on TensorRT-LLM's offline throughput) or a file from tokenbench sim calibrate.
+--stage-seconds caps each load stage for a quick look.
 docs/ENGINE.md describes the model and the measured error.`,
 		Example: `  tokenbench sim validate ../shared/data/sim2real/experiments.json
   tokenbench sim validate experiments.json --engine-profile profile.yaml -o json`,
@@ -55,7 +58,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if err != nil {
 				return err
 			}
-			v, err := sim.Validate(exps, base, sim.RequestOptions{Seed: o.Seed, RepeatQuestions: o.RepeatQuestions}, o.StageSeconds)
+			v, err := sim.Validate(exps, base, sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions}, o.StageSeconds)
 			if err != nil {
 				return err
 			}
@@ -66,10 +69,10 @@ docs/ENGINE.md describes the model and the measured error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.EngineProfile, "engine-profile", "", "YAML file of timing parameters (tokenbench sim calibrate) over the defaults")
+	fl.StringVar(&o.EngineProfile, "engine-profile", "vllm", "engine profile: a shipped one by name ("+strings.Join(sim.EngineProfileNames(), ", ")+") or a YAML file (tokenbench sim calibrate)")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 0, "cap each load stage at this many seconds (0: whole stages, as measured)")
-	fl.BoolVar(&o.RepeatQuestions, "repeat-questions", false, "each user repeats its question every G x U requests (prefix-cache hits) instead of asking a fresh one")
+	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	return cmd
 }
@@ -81,7 +84,7 @@ func engineProfileConfig(path string) (sim.Config, error) {
 	if path == "" {
 		return c, nil
 	}
-	t, err := sim.ReadEngineProfile(path, c.Timing)
+	t, err := sim.LoadEngineProfile(path, c.Timing)
 	if err != nil {
 		return c, usageError{err}
 	}

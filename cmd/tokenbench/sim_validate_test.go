@@ -83,6 +83,7 @@ func TestSimValidate(t *testing.T) {
 		{[]string{"validate", exps, "-o", "yaml"}, `--output "yaml"`},
 		{[]string{"validate", filepath.Join(t.TempDir(), "none.json")}, "no such file"},
 		{[]string{"validate", exps, "--engine-profile", exps}, "engine profile"},
+		{[]string{"validate", exps, "--engine-profile", "vllm-nightly"}, `"vllm-nightly": no such file, nor a shipped profile (defaults, vllm)`},
 	} {
 		errb.Reset()
 		if code := execute(f, NewCmdSimValidate(f, nil), c.args...); code == 0 || !strings.Contains(errb.String(), c.want) {
@@ -124,6 +125,17 @@ func TestSimCalibrate(t *testing.T) {
 	want.MBU = 0.7
 	if c.Timing != want {
 		t.Errorf("timing %+v, want the profile's with --mbu 0.7: %+v", c.Timing, want)
+	}
+	// Leave one model out: a fit per model (two here), then the table.
+	out.Reset()
+	errb.Reset()
+	args = []string{"calibrate", exps, "--out", prof, "--params", "step_base", "--max-evals", "6", "--leave-one-model-out"}
+	if code := execute(f, NewCmdSimCalibrate(f, nil), args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "leave-one-model-out: each model's experiments predicted by a fit on the other models'") ||
+		strings.Count(errb.String(), "without ") != 2 {
+		t.Errorf("leave-one-model-out output:\n%s\nstderr:\n%s", out.String(), errb.String())
 	}
 	for _, c := range []struct {
 		args []string
