@@ -30,6 +30,15 @@ type Experiment struct {
 	} `json:"engine"`
 	Spec   SharedPrefixSpec    `json:"workload_spec"`
 	Actual map[string]Measured `json:"actual"`
+
+	// Replay, when set, are the requests as a results directory recorded
+	// them (ReadRunExperiment): Requests returns them instead of building
+	// Spec's.
+	Replay []ReplayRequest `json:"-"`
+	// Deployment, when set, is the engine configuration to replay on (its
+	// timing and time scale are replaced); else Config builds one from the
+	// fields above.
+	Deployment *Config `json:"-"`
 }
 
 // SharedPrefixSpec is inference-perf's shared_prefix data: G system prompts
@@ -133,6 +142,11 @@ func (e Experiment) check() error {
 // precision, vLLM's max_num_seqs, max_num_batched_tokens, max_model_len
 // and gpu_memory_utilization.
 func (e Experiment) Config(base Config) (Config, error) {
+	if e.Deployment != nil {
+		c := *e.Deployment
+		c.Timing, c.TimeScale = base.Timing, 1
+		return c, nil
+	}
 	c := base
 	m, prec, ok := lookupShipped(e.Model)
 	if !ok {
@@ -198,6 +212,9 @@ type RequestOptions struct {
 // question (a new one each request with o.FreshQuestions). Arrivals are
 // constant within each stage.
 func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
+	if e.Replay != nil {
+		return e.Replay
+	}
 	s := e.Spec
 	users := s.SystemPrompts * s.UsersPerPrompt
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
@@ -241,6 +258,10 @@ func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
 
 // IsMoE tells whether the experiment's model routes to experts.
 func (e Experiment) IsMoE() bool {
+	if e.Deployment != nil {
+		m, err := e.Deployment.model()
+		return err == nil && m.Experts > 0
+	}
 	m, _, ok := lookupShipped(e.Model)
 	return ok && m.Experts > 0
 }

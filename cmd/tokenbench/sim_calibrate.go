@@ -24,12 +24,15 @@ type SimCalibrateOptions struct {
 	FreshQuestions bool
 	Seed           uint64
 	LeaveOneOut    bool
+	// Deployment is the real server's, for results directories that did
+	// not run against the built-in engine.
+	Deployment sim.Config
 }
 
 // NewCmdSimCalibrate builds `tokenbench sim calibrate`; runF replaces the
 // action in tests.
 func NewCmdSimCalibrate(f *Factory, runF func(*SimCalibrateOptions) error) *cobra.Command {
-	o := &SimCalibrateOptions{}
+	o := &SimCalibrateOptions{Deployment: sim.DefaultConfig()}
 	cmd := &cobra.Command{
 		Use:   "calibrate SOURCE... --out profile.yaml",
 		Short: "Fit the built-in engine's timing parameters to measured runs; write an engine profile",
@@ -38,7 +41,11 @@ per-sequence overheads, MoE and attention efficiency, tensor-parallel all-reduce
 frontend time, output lag) so that replaying each source's workload on the virtual clock
 reproduces its measured TTFT, ITL and E2E (mean, p90, p99): Nelder-Mead on the mean absolute
 percentage error. A SOURCE is an experiments file of the sim-to-real schema
-(../shared/data/sim2real/experiments.json). The fit replays load stages capped at
+(../shared/data/sim2real/experiments.json), or a tokenbench results directory of an open-loop
+run (--rate): its requests replay as recorded (arrivals from t_sched_ms, lengths from usage;
+prompts share no prefix), on the built-in engine's configuration recorded in run.json, or for a
+real server's run on the deployment given by --model/--model-config, --gpu, --tp, --precision,
+--max-batch and --token-budget. The fit replays load stages capped at
 --stage-seconds (quicker); the check after it replays them whole unless --check-seconds caps
 them. --holdout leaves experiments out of the fit (by id, model repository id or model name)
 and reports the error on them; --leave-one-model-out then fits once per model without its
@@ -65,6 +72,17 @@ experiments and predicts them (as many fits again as there are models). The prof
 			}
 			var exps []sim.Experiment
 			for _, s := range o.Sources {
+				if st, err := os.Stat(s); err == nil && st.IsDir() {
+					e, notes, err := sim.ReadRunExperiment(s, o.Deployment)
+					for _, n := range notes {
+						fmt.Fprintln(f.Err, "tokenbench sim calibrate:", n)
+					}
+					if err != nil {
+						return err
+					}
+					exps = append(exps, e)
+					continue
+				}
 				e, err := sim.ReadExperiments(s)
 				if err != nil {
 					return err
@@ -117,6 +135,14 @@ experiments and predicts them (as many fits again as there are models). The prof
 	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
 	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
+	d := &o.Deployment
+	fl.Var(&profileValue{&d.Model, lookupModelName}, "model", "results of a real server: its model profile (or --model-config)")
+	fl.Var(&modelConfigValue{c: d, fs: fl}, "model-config", "results of a real server: its model's Hugging Face config.json, or a directory holding it")
+	fl.Var(&profileValue{&d.GPU, lookupGPUName}, "gpu", "results of a real server: its GPU profile")
+	fl.IntVar(&d.TP, "tp", d.TP, "results of a real server: its tensor-parallel degree")
+	fl.Var(&precisionValue{&d.Precision}, "precision", "results of a real server: its weight precision")
+	fl.IntVar(&d.MaxBatch, "max-batch", d.MaxBatch, "results of a real server: its maximum running sequences (vLLM's max_num_seqs)")
+	fl.IntVar(&d.TokenBudget, "token-budget", d.TokenBudget, "results of a real server: its tokens per step (vLLM's max_num_batched_tokens)")
 	fl.BoolVar(&o.LeaveOneOut, "leave-one-model-out", false, "also fit once per model without its experiments and predict them (the error on models never seen)")
 	return cmd
 }
