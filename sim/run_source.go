@@ -54,9 +54,9 @@ func ReadRunExperiment(dir string, deployment Config) (Experiment, []string, err
 	}
 
 	type rec struct {
-		at            time.Duration
-		in, out       int
-		ttft, e2e     float64
+		at             time.Duration
+		in, out        int
+		ttft, e2e      float64
 		measured, sent bool
 	}
 	var recs []rec
