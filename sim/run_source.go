@@ -32,6 +32,7 @@ func ReadRunExperiment(dir string, deployment Config) (Experiment, []string, err
 	}
 	e := Experiment{ID: filepath.Base(filepath.Clean(dir)), Model: ri.Target.Model}
 	var notes []string
+	wall := 1.0 // modelled time per wall time
 	cfg := deployment
 	if ri.Engine != nil {
 		b, _ := json.Marshal(ri.Engine)
@@ -41,6 +42,12 @@ func ReadRunExperiment(dir string, deployment Config) (Experiment, []string, err
 		}
 		cfg = recorded
 		notes = append(notes, fmt.Sprintf("%s: the deployment is the built-in engine's recorded in run.json", e.ID))
+		if cfg.TimeScale > 0 && cfg.TimeScale != 1 {
+			// The engine ran 1/TimeScale times as fast: its wall times are
+			// scaled back to the modelled GPUs'.
+			wall = 1 / cfg.TimeScale
+			notes = append(notes, fmt.Sprintf("%s: the engine ran at speed-up %.4g: arrivals and latencies scaled back by it (client time is then overstated)", e.ID, wall))
+		}
 	} else {
 		notes = append(notes, fmt.Sprintf("%s: a real server's run: the deployment is the one given (model, GPU, TP, limits)", e.ID))
 	}
@@ -66,9 +73,9 @@ func ReadRunExperiment(dir string, deployment Config) (Experiment, []string, err
 		if r.TSchedMS < 0 || r.InputTokens < 0 || r.OutputTokens < 0 {
 			return fmt.Errorf("record %d (%s): negative t_sched_ms or token count", line, r.RequestID)
 		}
-		x := rec{at: time.Duration(r.TSchedMS * float64(time.Millisecond)), in: max(r.InputTokens, 1), out: r.OutputTokens, sent: true}
+		x := rec{at: time.Duration(wall * r.TSchedMS * float64(time.Millisecond)), in: max(r.InputTokens, 1), out: r.OutputTokens, sent: true}
 		if r.OK && !r.Warmup && r.TTFTMS != nil && r.OutputTokens > 0 {
-			x.measured, x.ttft, x.e2e = true, *r.TTFTMS, r.E2EMS
+			x.measured, x.ttft, x.e2e = true, wall**r.TTFTMS, wall*r.E2EMS
 		}
 		if r.OK && r.OutputTokens > 0 {
 			recs = append(recs, x)

@@ -80,6 +80,19 @@ func TestReadRunExperiment(t *testing.T) {
 			t.Errorf("builtin %v: a slower engine predicts the same (ITL MAPE %v)", builtin, v.MAPE["all"]["itl"])
 		}
 	}
+	// A built-in engine run at speed-up 2: wall times are scaled back.
+	fast := cfg
+	fast.TimeScale = 0.5
+	e, notes, err := ReadRunExperiment(writeRun(t, fast, "open", reqs, true), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "speed-up 2: arrivals and latencies scaled back") || e.Replay[1].At != 400*time.Millisecond {
+		t.Errorf("speed-up 2: notes %q, second arrival %v (want 400ms)", notes, e.Replay[1].At)
+	}
+	if v, err := Validate([]Experiment{e}, DefaultConfig(), RequestOptions{}, 0); err != nil || v.MAPE["all"]["all"] > 0.01 {
+		t.Errorf("speed-up 2: MAPE %v (%v): want about 0", v.MAPE["all"]["all"], err)
+	}
 	if _, _, err := ReadRunExperiment(writeRun(t, cfg, "closed", reqs, true), cfg); err == nil || !strings.Contains(err.Error(), "only an open-loop run") {
 		t.Errorf("closed loop: %v", err)
 	}

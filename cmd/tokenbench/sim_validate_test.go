@@ -183,3 +183,32 @@ func TestSimModelConfigFlag(t *testing.T) {
 		t.Error("a missing config: no error")
 	}
 }
+
+// A results directory of an open-loop run against the built-in engine is a
+// calibration source: replayed as recorded on the recorded engine.
+func TestSimCalibrateResultsDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "res")
+	var out, errb bytes.Buffer
+	f := &Factory{Out: &out, Err: &errb, Getenv: func(string) string { return "" }}
+	if code := execute(f, NewCmdRun(f, nil), "run", "--rate", "20", "--requests", "20", "--input-tokens", "200", "--output-tokens", "16",
+		"--sim-speedup", "4", "--out", dir); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "the built-in engine runs 4x as fast as the GPUs it models") {
+		t.Errorf("run at --sim-speedup 4 did not say its latencies are wall time:\n%s", errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	prof := filepath.Join(t.TempDir(), "p.yaml")
+	if code := execute(f, NewCmdSimCalibrate(f, nil), "calibrate", dir, "--out", prof, "--params", "step_base", "--max-evals", "6"); code != 0 {
+		t.Fatalf("calibrate: exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"recorded in run.json", "speed-up 4", "prompts share no prefix"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("calibrate's notes lack %q:\n%s", want, errb.String())
+		}
+	}
+	if !strings.Contains(out.String(), "fitted on 1 experiments") {
+		t.Errorf("calibrate output:\n%s", out.String())
+	}
+}
