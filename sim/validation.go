@@ -36,6 +36,9 @@ type Validation struct {
 	// StageSeconds is the cap on each load stage's duration (0: whole
 	// stages, as measured).
 	StageSeconds float64 `json:"stage_seconds,omitempty"`
+	// EngineProfile names the timing replayed with (a shipped profile or a
+	// file), when the caller says.
+	EngineProfile string `json:"engine_profile,omitempty"`
 }
 
 // ValidatedExperiment is one experiment's prediction beside its
@@ -145,6 +148,9 @@ func (v Validation) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "published on the same kind of data (MAPE over TTFT, ITL, E2E mean/p90/p99): %s\n", strings.Join(pub, "; "))
+	if v.EngineProfile != "" {
+		fmt.Fprintf(w, "engine profile: %s\n", v.EngineProfile)
+	}
 	if v.StageSeconds > 0 {
 		fmt.Fprintf(w, "note: load stages capped at %g s: predictions are of shorter runs than those measured\n", v.StageSeconds)
 	}

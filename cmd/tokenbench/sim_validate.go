@@ -62,6 +62,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if err != nil {
 				return err
 			}
+			v.EngineProfile = o.EngineProfile
 			if o.Output == "json" {
 				return v.WriteJSON(f.Out)
 			}

@@ -43,7 +43,7 @@ func TestSimValidate(t *testing.T) {
 	if code := execute(f, NewCmdSimValidate(f, nil), "validate", exps); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"a-dense", "b-moe", "ttft_p99", "MAPE %", "dense ", "moe ", "trained step-time model 14-20%"} {
+	for _, want := range []string{"a-dense", "b-moe", "ttft_p99", "MAPE %", "dense ", "moe ", "trained step-time model 14-20%", "engine profile: vllm\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -71,6 +71,9 @@ func TestSimValidate(t *testing.T) {
 		if b, s := base.Experiments[i].Predicted.TTFTMean, slow.Experiments[i].Predicted.TTFTMean; !(s > b+50) {
 			t.Errorf("%s: TTFT %v with the slow profile, %v without: want 50 ms more at least", base.Experiments[i].ID, s, b)
 		}
+	}
+	if base.EngineProfile != "vllm" || slow.EngineProfile != prof {
+		t.Errorf("engine_profile %q and %q, want vllm and %s", base.EngineProfile, slow.EngineProfile, prof)
 	}
 	if _, ok := base.MAPE["moe"]["itl"]; !ok {
 		t.Errorf("JSON lacks mape.moe.itl: %+v", base.MAPE)
