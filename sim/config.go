@@ -37,6 +37,10 @@ type Config struct {
 	// "gpt-oss-120b", ...), case-insensitive. Its canonical name is the
 	// served model id unless ServedModelName is set.
 	Model string
+	// ModelSpec, when set, is the model itself (read from a Hugging Face
+	// config.json by LoadModelConfig) and Model is ignored for lookup:
+	// run.json then records the whole architecture.
+	ModelSpec *ModelSpec `json:",omitempty"`
 	// ServedModelName is the model id of the API; requests naming another
 	// model get 404.
 	ServedModelName string `json:",omitempty"`
@@ -177,7 +181,7 @@ func (c Config) validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("sim: "+format, args...))
 	}
-	if _, err := LookupModel(c.Model); err != nil {
+	if _, err := c.model(); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := LookupGPU(c.GPU); err != nil {
@@ -232,6 +236,19 @@ func (c Config) validate() error {
 // maxSpecTokens bounds the draft length, as engines do (vLLM's EAGLE
 // proposers go to about 10).
 const maxSpecTokens = 16
+
+// model is the model the configuration runs: its own ModelSpec, or the
+// profile or shipped config Model names.
+func (c Config) model() (ModelSpec, error) {
+	if c.ModelSpec != nil {
+		m := *c.ModelSpec
+		if m.Layers <= 0 || m.Hidden <= 0 || m.Heads <= 0 || m.KVHeads <= 0 || m.Params <= 0 || m.KVElemsPerHead <= 0 {
+			return m, fmt.Errorf("sim: model %q: incomplete architecture (layers, hidden size, heads, KV heads, parameters)", m.Name)
+		}
+		return m, nil
+	}
+	return LookupModel(c.Model)
+}
 
 // served is the model id of the API.
 func (c Config) served(m ModelSpec) string {

@@ -32,7 +32,7 @@ func (c Config) Resolve() (Deployment, error) {
 		return Deployment{}, err
 	}
 	g, _ := LookupGPU(c.GPU) // validated
-	m, _ := LookupModel(c.Model)
+	m, _ := c.model()
 	c.GPU, c.Model = g.Name, m.Name
 	c.Precision, _ = ParsePrecision(string(c.Precision))
 	c.KVPrecision, _ = ParsePrecision(string(c.KVPrecision))

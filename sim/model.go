@@ -40,6 +40,11 @@ type ModelSpec struct {
 	AttnFLOPsPerPair float64
 	// MaxContext is max_position_embeddings.
 	MaxContext int
+	// SlidingWindow is the attention window of the SlidingLayers layers
+	// that use one (0: every layer attends to the whole context). Those
+	// layers read and attend to at most SlidingWindow tokens of context.
+	SlidingWindow int `json:",omitempty"`
+	SlidingLayers int `json:",omitempty"`
 }
 
 // models are the profiles; the figures are those of each Source's config.json
@@ -104,14 +109,25 @@ func LookupModel(name string) (ModelSpec, error) {
 			return m, nil
 		}
 	}
-	return ModelSpec{}, fmt.Errorf("sim: unknown model profile %q (known: %s)", name, strings.Join(ModelNames(), ", "))
+	if m, _, ok := lookupShipped(name); ok {
+		return m, nil
+	}
+	return ModelSpec{}, fmt.Errorf("sim: unknown model profile %q (known: %s; or give a Hugging Face config.json with --model-config)", name, strings.Join(ModelNames(), ", "))
 }
 
-// ModelNames lists the names of the model profiles.
+// ModelNames lists the names of the model profiles, then those of the
+// shipped configs that are not profiles.
 func ModelNames() []string {
-	names := make([]string, len(models))
-	for i, m := range models {
-		names[i] = m.Name
+	names := make([]string, 0, len(models))
+	seen := map[string]bool{}
+	for _, m := range models {
+		names = append(names, m.Name)
+		seen[m.Name] = true
+	}
+	for _, n := range ShippedModelNames() {
+		if !seen[n] {
+			names = append(names, n)
+		}
 	}
 	return names
 }
@@ -148,4 +164,22 @@ func (m ModelSpec) readBytes(p Precision, tokens int) float64 {
 	experts := m.ExpertParams * p.bytesPerParam()
 	miss := math.Pow(1-float64(m.ExpertsPerToken)/float64(m.Experts), float64(tokens))
 	return total - experts*miss
+}
+
+// windowShare is the share of full attention work (pairs and KV reads) a
+// step does when some layers attend through a sliding window: those layers
+// see at most the window of each sequence's context. The step knows its
+// total context and sequence count, so the mean context stands for each
+// sequence's: exact when contexts are alike, an estimate otherwise.
+func (m ModelSpec) windowShare(kvTokens, seqs int) float64 {
+	if m.SlidingWindow <= 0 || m.SlidingLayers <= 0 || seqs <= 0 || kvTokens <= 0 {
+		return 1
+	}
+	ctx := float64(kvTokens) / float64(seqs)
+	w := float64(m.SlidingWindow)
+	if ctx <= w {
+		return 1
+	}
+	sliding := float64(m.SlidingLayers) / float64(m.Layers)
+	return (1 - sliding) + sliding*w/ctx
 }

@@ -119,8 +119,14 @@ func (d Deployment) forwardTime(tokens int, attnPairs float64, kvTokens int) Ste
 		return f
 	}
 	bandwidth := g.BandwidthTBs * 1e12 * c.Timing.MBU
-	gemm, gb := d.kernel(2*m.ActiveParams*float64(tokens)/flops(d.Compute), m.readBytes(c.Precision, tokens)/tp/bandwidth)
-	attn, ab := d.kernel(m.AttnFLOPsPerPair*float64(m.Layers)*attnPairs/flops(BF16), float64(kvTokens)*d.KVBytesPerToken/bandwidth)
+	gemmFLOPs := 2 * m.ActiveParams * float64(tokens)
+	if m.Experts > 0 && c.Timing.MoEEfficiency > 0 && c.Timing.MoEEfficiency != 1 {
+		// Routed experts' share of the FLOPs runs at MoEEfficiency of the rate.
+		experts := 2 * m.ExpertParams * float64(m.ExpertsPerToken) / float64(m.Experts) * float64(tokens)
+		gemmFLOPs += experts * (1/c.Timing.MoEEfficiency - 1)
+	}
+	gemm, gb := d.kernel(gemmFLOPs/flops(d.Compute), m.readBytes(c.Precision, tokens)/tp/bandwidth)
+	attn, ab := d.kernel(m.AttnFLOPsPerPair*float64(m.Layers)*attnPairs/flops(BF16), float64(kvTokens)*d.KVBytesPerToken/(g.BandwidthTBs*1e12*c.Timing.AttentionMBU))
 	st := gemm.plus(attn)
 	st.GEMMBound, st.AttentionBound = gb, ab
 	if c.TP > 1 {
@@ -129,7 +135,7 @@ func (d Deployment) forwardTime(tokens int, attnPairs float64, kvTokens int) Ste
 			link = pcieGBs
 		}
 		bytes := 2 * float64(m.Layers) * float64(tokens) * float64(m.Hidden) * 2 * 2 * (tp - 1) / tp
-		comm := bytes / (link * 1e9)
+		comm := bytes/(link*1e9) + 2*float64(m.Layers)*c.Timing.AllReduceLatency.Seconds()
 		st.Seconds += comm
 		st.OtherSeconds += comm
 		st.InterconnectSeconds += comm
@@ -141,6 +147,10 @@ func (d Deployment) forwardTime(tokens int, attnPairs float64, kvTokens int) Ste
 func (d Deployment) stepTime(l stepLoad) StepTime {
 	c := d.Config
 	t := c.Timing
+	if f := d.Model.windowShare(l.kvTokens, l.seqs); f < 1 {
+		l.attnPairs *= f
+		l.kvTokens = int(float64(l.kvTokens) * f)
+	}
 	st := d.forwardTime(l.tokens, l.attnPairs, l.kvTokens)
 	if l.specTokens > 0 && l.decoders > 0 {
 		draft := d.forwardTime(l.decoders, float64(l.decodeKV), l.decodeKV).times(float64(l.specTokens) * c.Spec.DraftCost)

@@ -36,6 +36,36 @@ type Timing struct {
 	// PerKContext is added per 1000 tokens of KV cache read, beyond what the
 	// roofline charges (paged-attention gathers); zero by default.
 	PerKContext time.Duration
+	// AttentionMBU is the share of HBM bandwidth attention's KV-cache reads
+	// reach (paged gathers run below weight streaming); zero means MBU.
+	AttentionMBU float64 `json:",omitempty"`
+	// MoEEfficiency is the share of MFU that routed-expert GEMMs reach
+	// (grouped GEMMs over few tokens per expert run below dense ones); zero
+	// means 1.
+	MoEEfficiency float64 `json:",omitempty"`
+	// AllReduceLatency is the fixed cost of each tensor-parallel all-reduce
+	// (two per layer), beside the bytes it moves: launch and
+	// synchronisation, which dominate the small all-reduces of decode.
+	AllReduceLatency time.Duration `json:",omitempty"`
+	// FrontendOverhead is the time from a request's arrival to its entry in
+	// the scheduler's queue on the virtual clock: the API server's HTTP
+	// handling and tokenisation. The HTTP engine pays real time instead, so
+	// it does not add this. Zero by default.
+	FrontendOverhead time.Duration `json:",omitempty"`
+	// OutputLag is how long, in steps, a token takes from the end of the
+	// step that computed it to the client, as a multiple of that step's
+	// duration: vLLM's engine core hands a step's outputs to the API
+	// server, which detokenises and streams them while the next step runs.
+	// It adds to TTFT and E2E, not to the gaps between tokens. The replay
+	// on the virtual clock applies it; the HTTP engine streams in real time
+	// and does not. Zero by default.
+	OutputLag float64 `json:",omitempty"`
+	// AsyncScheduling is vLLM's asynchronous scheduling: the scheduler
+	// plans step k+1 while step k runs, so a request that arrives during
+	// step k joins step k+2 at the earliest (one more step of TTFT); an
+	// idle engine schedules an arrival at once. The replay on the virtual
+	// clock applies it; the HTTP engine does not.
+	AsyncScheduling bool `json:",omitempty"`
 }
 
 // Calibrated defaults: with them the offline throughput of every
@@ -76,6 +106,12 @@ func (t Timing) withDefaults() Timing {
 	if t.DecodePerSeq == 0 {
 		t.DecodePerSeq = d.DecodePerSeq
 	}
+	if t.MoEEfficiency == 0 {
+		t.MoEEfficiency = 1
+	}
+	if t.AttentionMBU == 0 {
+		t.AttentionMBU = t.MBU
+	}
 	return t
 }
 
@@ -84,12 +120,15 @@ func (t Timing) validate() error {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"MFU", t.MFU}, {"MBU", t.MBU}, {"Overlap", t.Overlap}, {"FP4Efficiency", t.FP4Efficiency}} {
+	}{{"MFU", t.MFU}, {"MBU", t.MBU}, {"Overlap", t.Overlap}, {"FP4Efficiency", t.FP4Efficiency}, {"MoEEfficiency", t.MoEEfficiency}, {"AttentionMBU", t.AttentionMBU}} {
 		if !(f.v > 0 && f.v <= 1) {
 			errs = append(errs, fmt.Errorf("sim: Timing %s %v: want a share in (0, 1]", f.name, f.v))
 		}
 	}
-	if t.StepBase < 0 || t.DecodePerSeq < 0 || t.PrefillPerToken < 0 || t.PerKContext < 0 {
+	if !(t.OutputLag >= 0 && t.OutputLag <= 100) {
+		errs = append(errs, fmt.Errorf("sim: Timing OutputLag %v: want 0 to 100 steps", t.OutputLag))
+	}
+	if t.StepBase < 0 || t.DecodePerSeq < 0 || t.PrefillPerToken < 0 || t.PerKContext < 0 || t.FrontendOverhead < 0 || t.AllReduceLatency < 0 {
 		errs = append(errs, fmt.Errorf("sim: Timing has a negative duration: %+v", t))
 	}
 	return errors.Join(errs...)
@@ -111,53 +150,15 @@ type stepLoad struct {
 // for attention, each the larger of its compute time and its memory time
 // (a kernel is bound by one or the other), plus the tensor-parallel
 // all-reduces, the draft model and the overheads. Prefill and decode in one
-// step share the weight reads, which is why mixed batches pay off.
+// step share the weight reads, which is why mixed batches pay off. The
+// formulas are those of stepTime (project_roofline.go), which splits the
+// same seconds into their parts.
 func (d Deployment) stepDuration(l stepLoad) time.Duration {
-	c := d.Config
-	t := c.Timing
-	sec := d.forward(l.tokens, l.attnPairs, l.kvTokens)
-	if l.specTokens > 0 && l.decoders > 0 {
-		// K sequential draft passes over the decoding sequences.
-		sec += float64(l.specTokens) * c.Spec.DraftCost * d.forward(l.decoders, float64(l.decodeKV), l.decodeKV)
-	}
-	over := t.StepBase + time.Duration(l.seqs)*t.DecodePerSeq + time.Duration(l.prefill)*t.PrefillPerToken +
-		time.Duration(l.kvTokens)*t.PerKContext/1000
-	return c.scale(sec + over.Seconds())
+	return d.Config.scale(d.stepTime(l).Seconds)
 }
 
 // forward is the seconds one forward pass of the target model takes over
 // tokens tokens with the given attention work.
 func (d Deployment) forward(tokens int, attnPairs float64, kvTokens int) float64 {
-	c := d.Config
-	m, g := d.Model, d.GPU
-	tp := float64(c.TP)
-	flops := func(p Precision) float64 {
-		f := g.TFLOPS[p] * 1e12 * tp * c.Timing.MFU
-		if p == FP4 {
-			f *= c.Timing.FP4Efficiency
-		}
-		return f
-	}
-	bound := func(compute, memory float64) float64 {
-		return max(compute, memory) + (1-c.Timing.Overlap)*min(compute, memory)
-	}
-	bandwidth := g.BandwidthTBs * 1e12 * c.Timing.MBU // per rank
-
-	gemmCompute := 2 * m.ActiveParams * float64(tokens) / flops(d.Compute)
-	gemmMemory := m.readBytes(c.Precision, tokens) / tp / bandwidth
-	// Attention runs at BF16 rates whatever the weights, as FlashAttention
-	// kernels do for a BF16 or FP8 cache.
-	attnCompute := m.AttnFLOPsPerPair * float64(m.Layers) * attnPairs / flops(BF16)
-	attnMemory := float64(kvTokens) * d.KVBytesPerToken / bandwidth
-	sec := bound(gemmCompute, gemmMemory) + bound(attnCompute, attnMemory)
-	if c.TP > 1 {
-		// Two ring all-reduces of the BF16 activations per layer.
-		link := g.ScaleUpGBs
-		if link == 0 {
-			link = pcieGBs
-		}
-		bytes := 2 * float64(m.Layers) * float64(tokens) * float64(m.Hidden) * 2 * 2 * (tp - 1) / tp
-		sec += bytes / (link * 1e9)
-	}
-	return sec
+	return d.forwardTime(tokens, attnPairs, kvTokens).Seconds
 }

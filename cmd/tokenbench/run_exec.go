@@ -110,6 +110,9 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		if len(urls) > 1 {
 			builtinURLs, builtinGPUs = urls, d.Config.TP
 		}
+		if note := sim.SpeedupNote(d.Config); note != "" {
+			e.say("tokenbench: %s", note)
+		}
 	}
 	if e.target.Model == "" {
 		m, err := discoverModel(ctx, e.target)

@@ -108,5 +108,6 @@ faster than those GPUs; repeatable --api-key makes /v1 answer 401 without one of
 	_ = fl.MarkHidden("router")
 	o.flags = addSimFlags(fl, &o.Config)
 	groupFlags(cmd, simFlagGroups(o.flags.names))
+	cmd.AddCommand(NewCmdSimValidate(f, nil), NewCmdSimCalibrate(f, nil))
 	return cmd
 }

@@ -108,6 +108,7 @@ func addSimFlags(fs *pflag.FlagSet, c *sim.Config) *simFlags {
 		fs.Var(&timeScaleValue{&c.TimeScale}, n, "deprecated: use --"+sf.speedup+" (--"+n+" X is --"+sf.speedup+" 1/X)")
 		fs.MarkHidden(n)
 	})
+	addSimFileFlags(fs, c, sf)
 	return sf
 }
 

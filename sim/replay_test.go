@@ -1,0 +1,67 @@
+package sim
+
+import (
+	"testing"
+	"time"
+)
+
+func replayOne(t *testing.T, tm Timing, reqs []ReplayRequest) []ReplayResult {
+	t.Helper()
+	c := DefaultConfig()
+	c.Timing = tm
+	d, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Replay(d, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Tokens != reqs[i].Output {
+			t.Fatalf("request %d: %d tokens, error %v", i, r.Tokens, r.Err)
+		}
+	}
+	return res
+}
+
+// A token reaches the client OutputLag of its step's duration after the
+// step ends: a lone request's first token (one prefill step from arrival)
+// comes (1 + lag) steps after it arrives.
+func TestReplayOutputLag(t *testing.T) {
+	reqs := []ReplayRequest{{At: time.Second, Prompt: 300, Output: 20}}
+	base := replayOne(t, DefaultTiming(), reqs)[0]
+	for _, lag := range []float64{0.5, 1, 2.5} {
+		tm := DefaultTiming()
+		tm.OutputLag = lag
+		got := replayOne(t, tm, reqs)[0]
+		step := base.TTFT()
+		if want := step + time.Duration(lag*float64(step)); got.TTFT() != want {
+			t.Errorf("lag %v: TTFT %v, want %v (prefill step %v)", lag, got.TTFT(), want, step)
+		}
+		if got.Last <= base.Last || got.Last-base.Last >= step*time.Duration(lag+1) {
+			t.Errorf("lag %v: last token at %v, want later than %v by less than a prefill step times %v", lag, got.Last, base.Last, lag+1)
+		}
+	}
+}
+
+// With asynchronous scheduling a request arriving while a step runs misses
+// the step already planned and joins the one after; an idle engine takes an
+// arrival at once.
+func TestReplayAsyncScheduling(t *testing.T) {
+	async := DefaultTiming()
+	async.AsyncScheduling = true
+	lone := []ReplayRequest{{At: 0, Prompt: 300, Output: 20}}
+	if s, a := replayOne(t, DefaultTiming(), lone)[0], replayOne(t, async, lone)[0]; s != a {
+		t.Errorf("idle engine: sync %+v, async %+v: want the same", s, a)
+	}
+	// The second request arrives during the first's decode.
+	first := replayOne(t, DefaultTiming(), lone)[0]
+	decodeStep := (first.Last - first.First) / time.Duration(first.Tokens-1)
+	reqs := []ReplayRequest{lone[0], {At: first.First + decodeStep*5/2, Prompt: 300, Output: 20}}
+	s, a := replayOne(t, DefaultTiming(), reqs)[1], replayOne(t, async, reqs)[1]
+	extra := a.TTFT() - s.TTFT()
+	if extra < decodeStep*9/10 || extra > 2*decodeStep {
+		t.Errorf("async TTFT %v, sync %v: want about one decode step (%v) more", a.TTFT(), s.TTFT(), decodeStep)
+	}
+}

@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Metrics lists the seven figures of a Measured summary, in the order
+// validation reports them, with the family each belongs to.
+var Metrics = []struct{ Name, Family string }{
+	{"ttft_mean", "ttft"}, {"ttft_p90", "ttft"}, {"ttft_p99", "ttft"},
+	{"itl_mean", "itl"},
+	{"e2e_mean", "e2e"}, {"e2e_p90", "e2e"}, {"e2e_p99", "e2e"},
+}
+
+// Values returns m's figures in the order of Metrics.
+func (m Measured) Values() []float64 {
+	return []float64{m.TTFTMean, m.TTFTP90, m.TTFTP99, m.ITLMean, m.E2EMean, m.E2EP90, m.E2EP99}
+}
+
+// Summarize computes a Measured summary, in milliseconds, of the requests
+// that completed: TTFT and E2E mean, p90 and p99 (linear interpolation
+// between order statistics), and ITL as the data set defines it,
+// (E2E mean - TTFT mean) / (mean output - 1).
+func Summarize(results []ReplayResult) (Measured, int) {
+	var ttft, e2e []float64
+	var out float64
+	for _, r := range results {
+		if r.Err != nil || r.Tokens == 0 {
+			continue
+		}
+		ttft = append(ttft, ms(r.TTFT()))
+		e2e = append(e2e, ms(r.E2E()))
+		out += float64(r.Tokens)
+	}
+	n := len(ttft)
+	if n == 0 {
+		return Measured{}, 0
+	}
+	slices.Sort(ttft)
+	slices.Sort(e2e)
+	m := Measured{
+		TTFTMean: mean(ttft), TTFTP90: quantile(ttft, 0.9), TTFTP99: quantile(ttft, 0.99),
+		E2EMean: mean(e2e), E2EP90: quantile(e2e, 0.9), E2EP99: quantile(e2e, 0.99),
+	}
+	if meanOut := out / float64(n); meanOut > 1 {
+		m.ITLMean = (m.E2EMean - m.TTFTMean) / (meanOut - 1)
+	}
+	return m, n
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// quantile is the q-quantile of sorted xs, interpolating linearly between
+// order statistics (numpy's default).
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 1 {
+		return sorted[0]
+	}
+	h := q * float64(len(sorted)-1)
+	lo := int(math.Floor(h))
+	if lo >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// Prediction is the engine's prediction of one experiment beside what was
+// measured, overall.
+type Prediction struct {
+	Experiment Experiment
+	Predicted  Measured
+	Measured   Measured
+	// Requests is how many requests completed in the replay; Refused how
+	// many the engine refused (longer than its KV cache).
+	Requests, Refused int
+	// Wall is how long the replay took.
+	Wall time.Duration
+}
+
+// APE is the absolute percentage error of each figure, in the order of
+// Metrics: |predicted - measured| / measured x 100.
+func (p Prediction) APE() []float64 {
+	pv, mv := p.Predicted.Values(), p.Measured.Values()
+	out := make([]float64, len(pv))
+	for i := range pv {
+		out[i] = 100 * math.Abs(pv[i]-mv[i]) / mv[i]
+	}
+	return out
+}
+
+// Predict replays experiment e on the virtual clock with the deployment
+// base describes (timing parameters; the rest comes from e), its requests
+// built with o, and summarizes what its requests saw.
+func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
+	cfg, err := e.Config(base)
+	if err != nil {
+		return Prediction{}, err
+	}
+	d, err := cfg.Resolve()
+	if err != nil {
+		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
+	}
+	t0 := time.Now()
+	res, err := Replay(d, e.Requests(o))
+	if err != nil {
+		return Prediction{}, err
+	}
+	p := Prediction{Experiment: e, Measured: e.Actual["overall"], Wall: time.Since(t0)}
+	p.Predicted, p.Requests = Summarize(res)
+	p.Refused = len(res) - p.Requests
+	if p.Requests == 0 {
+		return p, fmt.Errorf("sim: experiment %s: no request completed in the replay", e.ID)
+	}
+	return p, nil
+}
+
+// MAPE is the mean of the absolute percentage errors of preds over the
+// metrics whose family is in families (all when none is given).
+func MAPE(preds []Prediction, families ...string) float64 {
+	sum, n := 0.0, 0
+	for _, p := range preds {
+		for i, ape := range p.APE() {
+			if len(families) > 0 && !slices.Contains(families, Metrics[i].Family) {
+				continue
+			}
+			sum += ape
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
