@@ -45,13 +45,17 @@ type Load struct {
 	// Epoch is the run's start, the origin of every t_*_ms offset; zero
 	// means when Run starts. Engine scrapes share it.
 	Epoch time.Time
+	// Prewarm is how many connections to open before the measured phase
+	// (after warm-up), when the Doer is a Prewarmer; 0: none, so the first
+	// requests dial (and their http.conn_ms shows it).
+	Prewarm int
 }
 
 // Validate reports a Load that cannot run.
 func (l Load) Validate() error {
 	switch {
-	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0:
-		return errors.New("bench: concurrency, requests, warmup, duration and grace must not be negative")
+	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0, l.Prewarm < 0:
+		return errors.New("bench: concurrency, requests, warmup, duration, grace and prewarm must not be negative")
 	case l.Arrival == nil && l.Concurrency == 0:
 		return errors.New("bench: a closed loop needs a concurrency of at least 1 (or give a rate)")
 	}
@@ -68,6 +72,9 @@ type Outcome struct {
 	Issued int
 	// Interrupted is true when the run's context was cancelled.
 	Interrupted bool
+	// Prewarm is what warming the connections did (nil: not asked, or the
+	// Doer cannot).
+	Prewarm *PrewarmResult
 }
 
 // Run drives src through load into d, handing every finished Record to
@@ -135,7 +142,8 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 
 	srcErr := r.warmup(ctx)
 	r.wg.Wait()
-	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now()}
+	prewarm := r.prewarm(ctx)
+	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now(), Prewarm: prewarm}
 	if srcErr == nil {
 		r.rampSlots(ctx)
 		srcErr = r.measure(ctx, out.PhaseStart)
@@ -147,6 +155,16 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return out, errors.Join(srcErr, r.failErr)
+}
+
+// prewarm opens Load.Prewarm connections when the Doer can.
+func (r *runner) prewarm(ctx context.Context) *PrewarmResult {
+	p, ok := r.doer.(Prewarmer)
+	if !ok || r.load.Prewarm == 0 || ctx.Err() != nil {
+		return nil
+	}
+	res := p.Prewarm(ctx, r.load.Prewarm)
+	return &res
 }
 
 // rampSlots holds back all closed-loop slots but one and releases them at
