@@ -155,18 +155,19 @@ func (c *Client) warmOne(ctx context.Context, url string) (kept bool, err error)
 	return err == nil && n <= prewarmBodyLimit && !resp.Close, err
 }
 
-// AutoPrewarm is how many connections to warm for l: its concurrency (the
-// closed loop's, or an open loop's cap), else the arrivals of the open
-// loop's first second, at most MaxPrewarm.
+// AutoPrewarm is how many connections to warm for l: a closed loop's
+// concurrency; for an open loop, the arrivals of its first second (at
+// most its cap on requests in flight, and at most MaxPrewarm).
 func AutoPrewarm(l Load) int {
-	if l.Concurrency > 0 {
+	if l.Arrival == nil {
 		return l.Concurrency
 	}
-	if l.Arrival == nil {
-		return 0
+	limit := MaxPrewarm
+	if l.Concurrency > 0 {
+		limit = min(limit, l.Concurrency)
 	}
 	n := 0
-	for n < MaxPrewarm && l.Arrival.Offset(uint64(n)) < time.Second {
+	for n < limit && l.Arrival.Offset(uint64(n)) < time.Second {
 		n++
 	}
 	return max(n, 1)

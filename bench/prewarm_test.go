@@ -106,3 +106,31 @@ func TestPrewarmDroppedConnections(t *testing.T) {
 		t.Errorf("result %+v, want 2 opened and dropped", res)
 	}
 }
+
+func TestAutoPrewarm(t *testing.T) {
+	rate := func(r float64) workloads.Arrival {
+		a, err := workloads.NewArrival("constant", r, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	tests := []struct {
+		name string
+		load Load
+		want int
+	}{
+		{"closed loop: its concurrency", Load{Concurrency: 16}, 16},
+		{"open loop: first second of arrivals", Load{Arrival: rate(100)}, 100},
+		{"open loop: at most MaxPrewarm", Load{Arrival: rate(10000)}, MaxPrewarm},
+		{"open loop: at most its cap", Load{Arrival: rate(100), Concurrency: 10}, 10},
+		{"slow open loop: one", Load{Arrival: rate(0.5)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AutoPrewarm(tt.load); got != tt.want {
+				t.Errorf("AutoPrewarm = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

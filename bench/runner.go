@@ -104,6 +104,8 @@ type runner struct {
 	issued   int
 	failErr  error
 	stop     context.CancelFunc // stops issuing after a sink error
+	pace     *pacer             // the measured phase's pacing loop's
+	senders  *senders           // run the measured requests
 }
 
 func (r *runner) run(parent context.Context) (Outcome, error) {
@@ -139,6 +141,7 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	if n := r.load.Concurrency; n > 0 {
 		r.slots = make(chan struct{}, n)
 	}
+	r.pace, r.senders = newPacer(), newSenders(r.serve)
 
 	srcErr := r.warmup(ctx)
 	r.wg.Wait()
@@ -149,6 +152,7 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 		srcErr = r.measure(ctx, out.PhaseStart)
 	}
 	r.wg.Wait()
+	r.senders.close()
 	cancelReqs()
 	out.Issued = r.issued
 	out.Interrupted = parent.Err() != nil
@@ -235,7 +239,7 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 			if r.load.Duration > 0 && sched.Sub(start) >= r.load.Duration {
 				return nil
 			}
-			if !sleepUntil(ctx, sched) {
+			if !r.pace.wait(ctx, sched) {
 				return nil
 			}
 		}
@@ -253,7 +257,7 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 		if id == "" {
 			id = fmt.Sprint(n + 1)
 		}
-		r.launch(it, id, false, sched, r.slots)
+		r.dispatch(it, id, sched)
 	}
 	return nil
 }
@@ -268,54 +272,71 @@ func sourceErr(err error) error {
 // launch runs item (and the turns that follow it in its session) in its own
 // goroutine, holding a slot of slots (nil: none) until the session ends.
 func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}) {
+	r.begin(warmup)
+	go r.serve(sendJob{it: it, id: id, warmup: warmup, sched: sched, slots: slots})
+}
+
+// dispatch is launch on the run's pool of senders (pace.go): for the
+// pacing loop, which must not allocate or start a goroutine per request.
+func (r *runner) dispatch(it workloads.Item, id string, sched time.Time) {
+	r.begin(false)
+	r.senders.send(sendJob{it: it, id: id, sched: sched, slots: r.slots})
+}
+
+// begin counts a request about to start.
+func (r *runner) begin(warmup bool) {
 	r.wg.Add(1)
 	if !warmup {
 		r.mu.Lock()
 		r.issued++
 		r.mu.Unlock()
 	}
+}
+
+// serve runs j's item and the turns that follow it in its session, holding
+// a slot of j.slots (nil: none) until the session ends.
+func (r *runner) serve(j sendJob) {
+	it, id, warmup, sched, slots := j.it, j.id, j.warmup, j.sched, j.slots
 	baseID := id
-	go func() {
-		defer r.wg.Done()
-		if slots != nil {
-			defer func() { <-slots }()
+	defer r.wg.Done()
+	if slots != nil {
+		defer func() { <-slots }()
+	}
+	for {
+		rec, reply := r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
+		rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
+		if err := r.sink.Write(rec); err != nil {
+			r.mu.Lock()
+			if r.failErr == nil {
+				r.failErr = fmt.Errorf("bench: results: %w", err)
+			}
+			r.mu.Unlock()
+			r.stop()
+			return
 		}
-		for {
-			rec, reply := r.doer.Do(r.reqCtx, it.Request, r.epoch, sched)
-			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
-			if err := r.sink.Write(rec); err != nil {
-				r.mu.Lock()
-				if r.failErr == nil {
-					r.failErr = fmt.Errorf("bench: results: %w", err)
-				}
-				r.mu.Unlock()
-				r.stop()
-				return
-			}
-			if it.Then == nil || r.reqCtx.Err() != nil {
-				return
-			}
-			next, delay, more := it.Then(reply)
-			if !more {
-				return
-			}
-			sched = time.Now().Add(delay)
-			// A session's next turn is a new request: none after a stop.
-			if !sleepUntil(r.issueCtx, sched) {
-				return
-			}
-			it = next
-			id = next.ID
-			if id == "" {
-				id = fmt.Sprintf("%s.%d", baseID, next.Turn)
-			}
-			if !warmup {
-				r.mu.Lock()
-				r.issued++
-				r.mu.Unlock()
-			}
+		if it.Then == nil || r.reqCtx.Err() != nil {
+			return
 		}
-	}()
+		next, delay, more := it.Then(reply)
+		if !more {
+			return
+		}
+		sched = time.Now().Add(delay)
+		// A session's next turn is a new request: none after a stop.
+		if !sleepUntil(r.issueCtx, sched) {
+			return
+		}
+		it = next
+		id = next.ID
+		if id == "" {
+			id = fmt.Sprintf("%s.%d", baseID, next.Turn)
+		}
+		if !warmup {
+			r.mu.Lock()
+			r.issued++
+			r.mu.Unlock()
+		}
+	}
 }
 
 func acquire(ctx context.Context, slots chan struct{}) bool {
