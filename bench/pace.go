@@ -18,30 +18,48 @@ import (
 // wake-up is lag for that request only, which its record shows as
 // t_start - t_sched (the run's validity check reads it).
 
-// spinBefore is how early the pacing loop's timer wakes before an
-// intended start; it yields the processor until the start from there. Go's
-// timers wake up to about a millisecond late when the process is otherwise
-// idle (the poller sleeps in whole milliseconds), which alone would put the
-// schedule lag's p99 near 1 ms.
-const spinBefore = time.Millisecond
+// The pacing loop's timer wakes ahead of an intended start and yields the
+// processor from there until the start. Go's timers wake up to about a
+// millisecond late when the process is otherwise idle (the poller sleeps
+// in whole milliseconds), which alone would put the schedule lag's p99
+// near 1 ms; when the process is busy they wake within microseconds, and
+// yielding would only burn CPU. So the lead adapts: twice the timer's
+// recent lateness (a moving average over about 8 wake-ups), within
+// [minSpin, maxSpin].
+const (
+	minSpin = 50 * time.Microsecond
+	maxSpin = time.Millisecond
+)
 
 // pacer waits for intended starts. Not safe for concurrent use: there is
 // one per pacing loop.
 type pacer struct {
 	timer *time.Timer
 	now   func() time.Time
-	spin  time.Duration // spinBefore; 0 sleeps to the start on the timer alone
+	spin  time.Duration // how early the timer wakes
+	late  time.Duration // the timer's lateness, moving average
+	fixed bool          // spin does not adapt (benchmarks compare)
 }
 
 func newPacer() *pacer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &pacer{timer: t, now: time.Now, spin: spinBefore}
+	return &pacer{timer: t, now: time.Now, spin: maxSpin}
+}
+
+// woke adapts the lead to the timer's lateness past at.
+func (p *pacer) woke(at time.Time) {
+	if p.fixed {
+		return
+	}
+	late := max(p.now().Sub(at), 0)
+	p.late += (late - p.late) / 8
+	p.spin = min(max(2*p.late, minSpin), maxSpin)
 }
 
 // wait returns when t is reached (true) or ctx is done (false). It sleeps
-// on its timer until spinBefore ahead of t, then yields the processor to
-// other goroutines until t.
+// on its timer until p.spin ahead of t, then yields the processor to other
+// goroutines until t.
 func (p *pacer) wait(ctx context.Context, t time.Time) bool {
 	for {
 		d := t.Sub(p.now())
@@ -55,9 +73,11 @@ func (p *pacer) wait(ctx context.Context, t time.Time) bool {
 			runtime.Gosched()
 			continue
 		}
+		at := t.Add(-p.spin)
 		p.timer.Reset(d - p.spin)
 		select {
 		case <-p.timer.C:
+			p.woke(at)
 		case <-ctx.Done():
 			p.timer.Stop()
 			return false
