@@ -198,7 +198,13 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		}
 		v = cr
 	}
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if cr, ok := v.(openai.ChatCompletionRequest); ok {
+		b, err = marshalChat(cr)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return nil, err
 	}

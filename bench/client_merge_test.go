@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -99,6 +100,38 @@ func BenchmarkRequestBody(b *testing.B) {
 				if _, err := c.body(it.Request); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+func TestMarshalChatAsJSONMarshal(t *testing.T) {
+	long := strings.Repeat("word <&> \u2028 é ", 300) + "\xff\xfe"
+	tests := []struct {
+		name string
+		msgs []openai.ChatCompletionMessage
+	}{
+		{"prompt", []openai.ChatCompletionMessage{{Role: "user", Content: long}}},
+		{"no messages", []openai.ChatCompletionMessage{}},
+		{"conversation with tools", []openai.ChatCompletionMessage{
+			{Role: "system", Content: "s", Name: "n\"q"},
+			{Role: "assistant", ToolCalls: []openai.ToolCall{{ID: "c1", Type: "function", Function: openai.FunctionCall{Name: "f", Arguments: `{"a": 1}`}}}},
+			{Role: "tool", Content: "r", ToolCallID: "c1"},
+			{Role: "user", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "t<"}}},
+		}},
+		{"content misused", []openai.ChatCompletionMessage{{Role: "user", Content: "a", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "b"}}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cr := openai.ChatCompletionRequest{Model: `m"<x>`, Messages: tt.msgs, MaxTokens: 7, Stream: true,
+				StreamOptions: &openai.StreamOptions{IncludeUsage: true}}
+			want, werr := json.Marshal(cr)
+			got, gerr := marshalChat(cr)
+			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+				t.Fatalf("error %v, json.Marshal %v", gerr, werr)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\njson.Marshal\n%s", got, want)
 			}
 		})
 	}
