@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -56,21 +57,41 @@ func inBandClass(code int) string {
 }
 
 type chunkChoice struct {
-	Delta struct {
-		Content          string          `json:"content"`
-		ReasoningContent string          `json:"reasoning_content"`
-		Reasoning        string          `json:"reasoning"`
-		ToolCalls        []toolCallDelta `json:"tool_calls"`
-	} `json:"delta"`
-	Text         string `json:"text"` // completions API
-	FinishReason string `json:"finish_reason"`
+	Delta        chunkDelta `json:"delta"`
+	Text         string     `json:"text"` // completions API
+	FinishReason string     `json:"finish_reason"`
 	// Logprobs lists one entry per token of the event when the request
 	// asked for logprobs: chat puts them in content, completions in tokens.
-	// Only their number is needed, so the entries decode to nothing.
-	Logprobs *struct {
-		Content []struct{} `json:"content"`
-		Tokens  []struct{} `json:"tokens"`
-	} `json:"logprobs"`
+	Logprobs *chunkLogprobs `json:"logprobs"`
+}
+
+// chunkDelta is a chat choice's delta (and, in a JSON answer, its message).
+type chunkDelta struct {
+	Content          string          `json:"content"`
+	ReasoningContent string          `json:"reasoning_content"`
+	Reasoning        string          `json:"reasoning"`
+	ToolCalls        []toolCallDelta `json:"tool_calls"`
+}
+
+// chunkLogprobs holds an event's logprobs entries. Only their number is
+// needed: chat lists objects in content, completions strings in tokens.
+type chunkLogprobs struct {
+	Content entryCount `json:"content"`
+	Tokens  entryCount `json:"tokens"`
+}
+
+// entryCount is the number of elements of a JSON array (0 for null),
+// whatever their type.
+type entryCount int
+
+var errNotArray = errors.New("logprobs entries are not an array")
+
+func (n *entryCount) UnmarshalJSON(b []byte) error {
+	s := chunkScanner{data: b}
+	if !s.entries(n) {
+		return errNotArray
+	}
+	return nil
 }
 
 type toolCallDelta struct {
@@ -84,14 +105,18 @@ type toolCallDelta struct {
 }
 
 type usage struct {
-	PromptTokens        int `json:"prompt_tokens"`
-	CompletionTokens    int `json:"completion_tokens"`
-	PromptTokensDetails *struct {
-		CachedTokens *int `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-	CompletionTokensDetails *struct {
-		ReasoningTokens *int `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
+	PromptTokens            int                `json:"prompt_tokens"`
+	CompletionTokens        int                `json:"completion_tokens"`
+	PromptTokensDetails     *promptDetails     `json:"prompt_tokens_details"`
+	CompletionTokensDetails *completionDetails `json:"completion_tokens_details"`
+}
+
+type promptDetails struct {
+	CachedTokens *int `json:"cached_tokens"`
+}
+
+type completionDetails struct {
+	ReasoningTokens *int `json:"reasoning_tokens"`
 }
 
 // tokenBearing reports whether the chunk carries at least one generated
@@ -114,10 +139,10 @@ func (c *chunk) loggedTokens() int {
 	n := 0
 	for i := range c.Choices {
 		lp := c.Choices[i].Logprobs
-		if lp == nil || len(lp.Content)+len(lp.Tokens) == 0 {
+		if lp == nil || lp.Content+lp.Tokens == 0 {
 			return -1
 		}
-		n += len(lp.Content) + len(lp.Tokens)
+		n += int(lp.Content + lp.Tokens)
 	}
 	return n
 }
@@ -199,16 +224,21 @@ func (b *replyBuilder) addToolCall(d toolCallDelta) {
 		b.calls = append(b.calls, openai.ToolCall{Index: &n, Type: openai.ToolTypeFunction})
 	}
 	tc := &b.calls[idx]
+	// The delta's strings may point into the event's bytes: copies are kept.
 	if d.ID != "" {
-		tc.ID = d.ID
+		tc.ID = strings.Clone(d.ID)
 	}
 	if d.Type != "" {
-		tc.Type = openai.ToolType(d.Type)
+		tc.Type = openai.ToolType(strings.Clone(d.Type))
 	}
 	if tc.Function.Name == "" {
-		tc.Function.Name = d.Function.Name // later deltas repeat it or leave it empty
+		tc.Function.Name = strings.Clone(d.Function.Name) // later deltas repeat it or leave it empty
 	}
-	tc.Function.Arguments += d.Function.Arguments
+	if tc.Function.Arguments == "" {
+		tc.Function.Arguments = strings.Clone(d.Function.Arguments) // "" + s would be s itself
+	} else {
+		tc.Function.Arguments += d.Function.Arguments
+	}
 }
 
 func truncate(s string, n int) string {

@@ -198,10 +198,27 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		}
 		v = cr
 	}
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if cr, ok := v.(openai.ChatCompletionRequest); ok {
+		b, err = marshalChat(cr)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return nil, err
 	}
+	extra := extraFields(c.target, req)
+	if len(extra) == 0 {
+		return b, nil
+	}
+	return mergeFields(b, extra)
+}
+
+// extraFields are the body fields merged over the request's own: the
+// length-forcing extensions and logprobs (less what t omits), then t's
+// and req's extras.
+func extraFields(t Target, req workloads.Request) map[string]any {
 	extra := map[string]any{}
 	if req.ForceLength && req.MaxTokens > 0 {
 		// vLLM, SGLang, TensorRT-LLM and llama.cpp take ignore_eos; vLLM,
@@ -209,40 +226,23 @@ func (c *Client) body(req workloads.Request) ([]byte, error) {
 		extra["ignore_eos"] = true
 		extra["min_tokens"] = req.MaxTokens
 	}
-	if c.target.Logprobs {
-		if c.target.API == APICompletions {
+	if t.Logprobs {
+		if t.API == APICompletions {
 			extra["logprobs"] = 1 // the completions API takes a count
 		} else {
 			extra["logprobs"] = true
 		}
 	}
-	for _, k := range c.target.Omit {
+	for _, k := range t.Omit {
 		delete(extra, k)
 	}
-	for k, x := range c.target.Extra {
+	for k, x := range t.Extra {
 		extra[k] = x
 	}
 	for k, x := range req.Extra {
 		extra[k] = x
 	}
-	if len(extra) == 0 {
-		return b, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	for k, x := range extra {
-		if _, set := m[k]; set && k != "ignore_eos" && k != "min_tokens" && k != "logprobs" {
-			continue // extras never override what bench itself sets
-		}
-		raw, err := json.Marshal(x)
-		if err != nil {
-			return nil, fmt.Errorf("extra body field %q: %w", k, err)
-		}
-		m[k] = raw
-	}
-	return json.Marshal(m)
+	return extra
 }
 
 // CompletionPrompt is the prompt a Client sends to the completions API for

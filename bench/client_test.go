@@ -292,6 +292,10 @@ func TestClientCountsTokensPerEventFromLogprobs(t *testing.T) {
 	}{
 		{"multi-token events (speculative decoding)", []string{lp("ab", 2), lp("cde", 3), lp("f", 1)}, []int{2, 3, 1}},
 		{"one event without logprobs makes the count unknown", []string{lp("ab", 2), evTok("c")}, nil},
+		// The completions API lists the tokens as strings (it once failed
+		// every such event as bad_event).
+		{"completions tokens", []string{`{"choices":[{"text":"ab","logprobs":{"tokens":["a","b"],"token_logprobs":[-0.1,-0.2]}}]}`,
+			`{"choices":[{"text":"c","logprobs":{"tokens":["c"],"token_logprobs":[-1]}}]}`}, []int{2, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,6 +40,9 @@ type Health struct {
 	// exhaustion: too many open files, no local port (EMFILE, ENFILE,
 	// EADDRNOTAVAIL, ENOBUFS).
 	ResourceErrors int `json:"resource_errors"`
+	// Prewarm is what warming the connections before the measured phase
+	// did (absent with --no-prewarm).
+	Prewarm *PrewarmResult `json:"prewarm,omitempty"`
 	// EngineTimeScale is the built-in engine's time scale when it was the
 	// target (1: the modelled GPU's own speed).
 	EngineTimeScale float64 `json:"engine_time_scale,omitempty"`

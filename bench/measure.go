@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,63 @@ type measurement struct {
 	tp             *tracePoints // of the attempt that counts
 	engineTimings  json.RawMessage
 	engineMetaInfo json.RawMessage
+	keep           usageCopy // where usage points
+}
+
+// usageCopy holds a copy of the last usage an event carried, so that an
+// event's usage is kept without allocating (vLLM can send one per event).
+type usageCopy struct {
+	u              usage
+	pd             promptDetails
+	cd             completionDetails
+	cached, reason int
+}
+
+// usage copies u into k and returns the copy.
+func (k *usageCopy) usage(u *usage) *usage {
+	k.u = *u
+	if d := u.PromptTokensDetails; d != nil {
+		k.pd = promptDetails{}
+		if d.CachedTokens != nil {
+			k.cached = *d.CachedTokens
+			k.pd.CachedTokens = &k.cached
+		}
+		k.u.PromptTokensDetails = &k.pd
+	}
+	if d := u.CompletionTokensDetails; d != nil {
+		k.cd = completionDetails{}
+		if d.ReasoningTokens != nil {
+			k.reason = *d.ReasoningTokens
+			k.cd.ReasoningTokens = &k.reason
+		}
+		k.u.CompletionTokensDetails = &k.cd
+	}
+	return &k.u
+}
+
+// copyInt returns a pointer to a copy of *p, or nil.
+func copyInt(p *int) *int {
+	if p == nil {
+		return nil
+	}
+	n := *p
+	return &n
+}
+
+// finishReason returns fr as a string of its own, without allocating for
+// the usual reasons.
+func finishReason(fr string) string {
+	switch fr {
+	case "stop":
+		return "stop"
+	case "length":
+		return "length"
+	case "tool_calls":
+		return "tool_calls"
+	case "content_filter":
+		return "content_filter"
+	}
+	return strings.Clone(fr)
 }
 
 // Do sends req, reads the answer and returns its Record (offsets from epoch,
@@ -216,7 +274,7 @@ func (c *Client) readStream(ctx context.Context, m *measurement, req workloads.R
 	sr := newSSEReader(body, c.now)
 	sr.budget = c.budget
 	defer sr.release()
-	dec := newEventDecoder()
+	var dec chunkScanner
 	var ch chunk
 	for n := 1; ; n++ {
 		data, at, err := sr.Next()
@@ -241,16 +299,7 @@ func (c *Client) readStream(ctx context.Context, m *measurement, req workloads.R
 			c.fail(m, ErrStreamTruncated, fmt.Errorf("stream ended inside event %d", n), at)
 			return
 		}
-		ch = chunk{}
-		if len(data) > shrinkAbove {
-			// The stream's decoder would copy a large event into its own
-			// buffer and keep it; Unmarshal reads it in place (and, like
-			// decode, refuses data after the value).
-			if jerr := json.Unmarshal(data, &ch); jerr != nil {
-				c.fail(m, ErrBadEvent, fmt.Errorf("event %d: %v: %q", n, jerr, c.clip(string(data), 200)), at)
-				return
-			}
-		} else if jerr := dec.decode(data, &ch); jerr != nil {
+		if jerr := dec.decode(data, &ch); jerr != nil {
 			c.fail(m, ErrBadEvent, fmt.Errorf("event %d: %v: %q", n, jerr, c.clip(string(data), 200)), at)
 			return
 		}
@@ -263,10 +312,12 @@ func (c *Client) readStream(ctx context.Context, m *measurement, req workloads.R
 	}
 }
 
-// observe records one decoded event that arrived at at.
+// observe records one decoded event that arrived at at. The chunk's
+// strings and raw values may point into the event's bytes (chunkScanner):
+// what outlives the event is copied.
 func (c *Client) observe(m *measurement, ch *chunk, at time.Time) {
-	if m.rec.ResponseID == "" {
-		m.rec.ResponseID = ch.ID
+	if m.rec.ResponseID == "" && ch.ID != "" {
+		m.rec.ResponseID = strings.Clone(ch.ID)
 	}
 	if ch.tokenBearing() {
 		if m.tokenEvents == 0 {
@@ -286,17 +337,17 @@ func (c *Client) observe(m *measurement, ch *chunk, at time.Time) {
 	for i := range ch.Choices {
 		if fr := ch.Choices[i].FinishReason; fr != "" {
 			m.finishReason = true
-			m.rec.FinishReason = fr
+			m.rec.FinishReason = finishReason(fr)
 		}
 	}
 	if ch.Usage != nil {
-		m.usage = ch.Usage
+		m.usage = m.keep.usage(ch.Usage)
 	}
 	if len(ch.Timings) > 0 {
-		m.engineTimings = ch.Timings
+		m.engineTimings = bytes.Clone(ch.Timings)
 	}
 	if len(ch.MetaInfo) > 0 {
-		m.engineMetaInfo = ch.MetaInfo
+		m.engineMetaInfo = bytes.Clone(ch.MetaInfo)
 	}
 }
 
@@ -313,11 +364,9 @@ func (c *Client) readJSON(ctx context.Context, m *measurement, req workloads.Req
 	var resp struct {
 		chunk
 		Choices []struct {
-			Message struct {
-				chunkDeltaAlias
-			} `json:"message"`
-			Text         string `json:"text"`
-			FinishReason string `json:"finish_reason"`
+			Message      chunkDelta `json:"message"`
+			Text         string     `json:"text"`
+			FinishReason string     `json:"finish_reason"`
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(b, &resp); err != nil {
@@ -332,7 +381,7 @@ func (c *Client) readJSON(ctx context.Context, m *measurement, req workloads.Req
 	ch := resp.chunk
 	ch.Choices = make([]chunkChoice, len(resp.Choices))
 	for i, rc := range resp.Choices {
-		ch.Choices[i].Delta = rc.Message.chunkDeltaAlias
+		ch.Choices[i].Delta = rc.Message
 		ch.Choices[i].Text = rc.Text
 		ch.Choices[i].FinishReason = rc.FinishReason
 	}
@@ -373,13 +422,6 @@ func readAllBudget(r io.Reader, limit int, budget *BufferBudget) (b []byte, held
 	}
 }
 
-type chunkDeltaAlias = struct {
-	Content          string          `json:"content"`
-	ReasoningContent string          `json:"reasoning_content"`
-	Reasoning        string          `json:"reasoning"`
-	ToolCalls        []toolCallDelta `json:"tool_calls"`
-}
-
 // finish closes a request that ended properly at done.
 func (c *Client) finish(m *measurement, req workloads.Request, done time.Time) {
 	c.close(m, req, done)
@@ -418,10 +460,10 @@ func (c *Client) close(m *measurement, req workloads.Request, done time.Time) {
 		r.TokensSource = TokensFromUsage
 		r.InputTokens, r.OutputTokens = u.PromptTokens, u.CompletionTokens
 		if u.PromptTokensDetails != nil {
-			r.CachedTokens = u.PromptTokensDetails.CachedTokens
+			r.CachedTokens = copyInt(u.PromptTokensDetails.CachedTokens)
 		}
 		if u.CompletionTokensDetails != nil {
-			r.ReasoningTokens = u.CompletionTokensDetails.ReasoningTokens
+			r.ReasoningTokens = copyInt(u.CompletionTokensDetails.ReasoningTokens)
 		}
 	} else {
 		// No usage from the server, or usage not believed: the tokens the

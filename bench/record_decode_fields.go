@@ -16,6 +16,7 @@ var recordFields = []string{
 	"t_sched_ms", "t_start_ms", "ttft_ms", "e2e_ms", "tpot_ms", "events_ms", "event_tokens", "done_marker",
 	"input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "tokens_source",
 	"target_input_tokens", "max_tokens", "finish_reason", "http", "engine", "endpoint", "route",
+	"retried", "usage_suspect", "usage_input_tokens", "usage_output_tokens",
 }
 
 // recordFieldIndex finds a field's index without a scan of recordFields.
@@ -152,6 +153,14 @@ func (d *recordDecoder) recordField(i int, r *Record) error {
 		return d.engine(&r.Engine)
 	case "endpoint":
 		return d.str(&r.Endpoint)
+	case "retried":
+		return d.boolean(&r.Retried)
+	case "usage_suspect":
+		return d.str(&r.UsageSuspect)
+	case "usage_input_tokens":
+		return d.intPtr(&r.UsageInputTokens)
+	case "usage_output_tokens":
+		return d.intPtr(&r.UsageOutputTokens)
 	}
 	return errSlow
 }

@@ -13,6 +13,7 @@ var decodeSeeds = []string{
 	`{"request_id":"8","response_id":"chatcmpl-e2","ok":true,"status":200,"warmup":false,"t_sched_ms":3.850467,"t_start_ms":4.700944,"ttft_ms":22.938112,"e2e_ms":575.950253,"tpot_ms":8.77797049206349,"events_ms":[22.938112,177.790389,184.24317],"done_marker":true,"input_tokens":512,"output_tokens":64,"cached_tokens":0,"tokens_source":"usage","target_input_tokens":512,"max_tokens":64,"finish_reason":"length","http":{"conn_reused":false,"conn_ms":1.032729,"wrote_request_ms":1.187378,"first_byte_ms":3.268813},"engine":{"timings":{"cache_n":0,"prompt_n":512,"prompt_ms":20.271}}}`,
 	`{"request_id":"3","ok":false,"error_class":"http_5xx","error":"boom é","status":503,"warmup":true,"t_sched_ms":0,"t_start_ms":1e3,"ttft_ms":null,"e2e_ms":-0.5,"tpot_ms":null,"events_ms":[],"event_tokens":[1,2,3],"session":"s1","turn":2,"reasoning_tokens":7,"cached_tokens":null,"http":null,"engine":null}`,
 	` { "request_id" : "a\"b\u00e9" , "events_ms" : [ 1 , 2.5 , null ] } `,
+	`{"request_id":"4","ok":true,"retried":true,"usage_suspect":"absurd","usage_input_tokens":9,"usage_output_tokens":null}`,
 	`{"Request_ID":"folded","OK":true}`,
 	`{"request_id":"1","request_id":"2","engine":{"a":1},"engine":{"b":2}}`,
 	`{"events_ms":[1e400]}`,
@@ -52,9 +53,10 @@ func TestDecodeRecordMatchesEncodingJSON(t *testing.T) {
 	}
 	// A record written by JSONLWriter reads back the same.
 	var buf bytes.Buffer
-	ttft, cached := 12.5, 3
+	ttft, cached, uin, uout := 12.5, 3, 9, 1000000000
 	in := Record{RequestID: "r", OK: true, Status: 200, TTFTMS: &ttft, EventsMS: []float64{12.5, 13.25},
-		CachedTokens: &cached, Engine: map[string]json.RawMessage{"timings": json.RawMessage(`{"draft_n":4}`)}}
+		CachedTokens: &cached, Engine: map[string]json.RawMessage{"timings": json.RawMessage(`{"draft_n":4}`)},
+		Retried: true, UsageSuspect: "completion_tokens 1000000000 above max_tokens 2", UsageInputTokens: &uin, UsageOutputTokens: &uout}
 	if err := NewJSONLWriter(&buf).Write(in); err != nil {
 		t.Fatal(err)
 	}

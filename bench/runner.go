@@ -55,13 +55,17 @@ type Load struct {
 	// DefaultLookAheadBytes).
 	LookAhead      time.Duration
 	LookAheadBytes int64
+	// Prewarm is how many connections to open before the measured phase
+	// (after warm-up), when the Doer is a Prewarmer; 0: none, so the first
+	// requests dial (and their http.conn_ms shows it).
+	Prewarm int
 }
 
 // Validate reports a Load that cannot run.
 func (l Load) Validate() error {
 	switch {
-	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0:
-		return errors.New("bench: concurrency, requests, warmup, duration and grace must not be negative")
+	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0, l.Prewarm < 0:
+		return errors.New("bench: concurrency, requests, warmup, duration, grace and prewarm must not be negative")
 	case l.Arrival == nil && !l.Trace && l.Concurrency == 0:
 		return errors.New("bench: a closed loop needs a concurrency of at least 1 (or give a rate)")
 	case l.LookAhead < 0 || l.LookAheadBytes < 0:
@@ -93,6 +97,9 @@ type Outcome struct {
 	// Delayed counts scheduled requests (trace, open loop) that waited for
 	// a slot of the Concurrency cap at their intended start.
 	Delayed int
+	// Prewarm is what warming the connections did (nil: not asked, or the
+	// Doer cannot).
+	Prewarm *PrewarmResult
 }
 
 // What stopped a run before its workload ended (Outcome.HeldBackBy).
@@ -133,6 +140,8 @@ type runner struct {
 	delayed  int    // scheduled requests that waited for a slot
 	failErr  error
 	stop     context.CancelFunc // stops issuing after a sink error
+	pace     *pacer             // the measured phase's pacing loop
+	senders  *senders           // run the measured requests (pace.go)
 }
 
 func (r *runner) run(parent context.Context) (Outcome, error) {
@@ -168,10 +177,12 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 	if n := r.load.Concurrency; n > 0 {
 		r.slots = make(chan struct{}, n)
 	}
+	r.pace, r.senders = newPacer(), newSenders(r.serve)
 
 	srcErr := r.warmup(ctx)
 	r.wg.Wait()
-	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now()}
+	prewarm := r.prewarm(ctx)
+	out := Outcome{Epoch: r.epoch, PhaseStart: time.Now(), Prewarm: prewarm}
 	if srcErr == nil {
 		r.rampSlots(ctx)
 		if r.load.Trace || r.load.Arrival != nil {
@@ -181,6 +192,7 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 		}
 	}
 	r.wg.Wait()
+	r.senders.close()
 	cancelReqs()
 	out.Issued = r.issued
 	out.Interrupted = parent.Err() != nil
@@ -206,6 +218,16 @@ func (r *runner) run(parent context.Context) (Outcome, error) {
 		}
 	}
 	return out, errors.Join(srcErr, r.failErr)
+}
+
+// prewarm opens Load.Prewarm connections when the Doer can.
+func (r *runner) prewarm(ctx context.Context) *PrewarmResult {
+	p, ok := r.doer.(Prewarmer)
+	if !ok || r.load.Prewarm == 0 || ctx.Err() != nil {
+		return nil
+	}
+	res := p.Prewarm(ctx, r.load.Prewarm)
+	return &res
 }
 
 // rampSlots holds back all closed-loop slots but one and releases them at
@@ -273,7 +295,7 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 				r.stopBy = StopDuration
 				return nil
 			}
-			if !sleepUntil(ctx, sched) {
+			if !r.pace.wait(ctx, sched) {
 				return nil
 			}
 		}
@@ -288,7 +310,7 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 				return nil
 			}
 		}
-		r.launch(it, itemID(it, n), false, sched, r.slots, nil)
+		r.dispatch(it, itemID(it, n), sched, nil)
 		r.started++
 	}
 	r.stopBy = StopRequests
@@ -314,7 +336,7 @@ func (r *runner) schedule(ctx context.Context) (time.Time, error) {
 	for pi := range p.out {
 		p.take(pi)
 		sched := start.Add(pi.offset)
-		if !sleepUntil(ctx, sched) {
+		if !r.pace.wait(ctx, sched) {
 			p.sentOne()
 			break
 		}
@@ -322,7 +344,7 @@ func (r *runner) schedule(ctx context.Context) (time.Time, error) {
 			p.sentOne()
 			break
 		}
-		r.launch(pi.it, itemID(pi.it, pi.n), false, sched, r.slots, pi.prep)
+		r.dispatch(pi.it, itemID(pi.it, pi.n), sched, pi.prep)
 		p.sentOne()
 		r.started++
 	}
@@ -366,71 +388,88 @@ func sourceErr(err error) error {
 
 // launch runs item (and the turns that follow it in its session) in its own
 // goroutine, holding a slot of slots (nil: none) until the session ends.
-// prep, when set, is the item's request prepared ahead; a session's later
-// turns are prepared during their think time when the Doer can.
+// prep, when set, is the item's request prepared ahead.
 func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}, prep *Prepared) {
+	r.begin(warmup)
+	go r.serve(sendJob{it: it, id: id, warmup: warmup, sched: sched, slots: slots, prep: prep})
+}
+
+// dispatch is launch on the run's pool of senders (pace.go): for the
+// pacing loop, which must not allocate or start a goroutine per request.
+func (r *runner) dispatch(it workloads.Item, id string, sched time.Time, prep *Prepared) {
+	r.begin(false)
+	r.senders.send(sendJob{it: it, id: id, sched: sched, slots: r.slots, prep: prep})
+}
+
+// begin counts a request about to start.
+func (r *runner) begin(warmup bool) {
 	r.wg.Add(1)
 	if !warmup {
 		r.mu.Lock()
 		r.issued++
 		r.mu.Unlock()
 	}
+}
+
+// serve runs j's item and the turns that follow it in its session, holding
+// a slot of j.slots (nil: none) until the session ends; a session's later
+// turns are prepared during their think time when the Doer can.
+func (r *runner) serve(j sendJob) {
+	it, id, warmup, sched, slots, prep := j.it, j.id, j.warmup, j.sched, j.slots, j.prep
 	baseID := id
-	go func() {
-		defer r.wg.Done()
-		if slots != nil {
-			defer func() { <-slots }()
+	defer r.wg.Done()
+	if slots != nil {
+		defer func() { <-slots }()
+	}
+	preparer, _ := r.doer.(Preparer)
+	for {
+		var rec Record
+		var reply workloads.Reply
+		ctx := WithSession(r.reqCtx, it.Session)
+		if prep != nil {
+			rec, reply = preparer.DoPrepared(ctx, *prep, r.epoch, sched)
+		} else {
+			rec, reply = r.doer.Do(ctx, it.Request, r.epoch, sched)
 		}
-		preparer, _ := r.doer.(Preparer)
-		for {
-			var rec Record
-			var reply workloads.Reply
-			ctx := WithSession(r.reqCtx, it.Session)
-			if prep != nil {
-				rec, reply = preparer.DoPrepared(ctx, *prep, r.epoch, sched)
-			} else {
-				rec, reply = r.doer.Do(ctx, it.Request, r.epoch, sched)
+		rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
+		if err := r.sink.Write(rec); err != nil {
+			r.mu.Lock()
+			if r.failErr == nil {
+				r.failErr = fmt.Errorf("bench: results: %w", err)
 			}
-			rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
-			if err := r.sink.Write(rec); err != nil {
-				r.mu.Lock()
-				if r.failErr == nil {
-					r.failErr = fmt.Errorf("bench: results: %w", err)
-				}
-				r.mu.Unlock()
-				r.stop()
-				return
-			}
-			if it.Then == nil || r.reqCtx.Err() != nil {
-				return
-			}
-			next, delay, more := it.Then(reply)
-			if !more {
-				return
-			}
-			sched = time.Now().Add(delay)
-			prep = nil
-			if preparer != nil {
-				if p, err := preparer.Prepare(next.Request); err == nil {
-					prep = &p
-				}
-			}
-			// A session's next turn is a new request: none after a stop.
-			if !sleepUntil(r.issueCtx, sched) {
-				return
-			}
-			it = next
-			id = next.ID
-			if id == "" {
-				id = fmt.Sprintf("%s.%d", baseID, next.Turn)
-			}
-			if !warmup {
-				r.mu.Lock()
-				r.issued++
-				r.mu.Unlock()
+			r.mu.Unlock()
+			r.stop()
+			return
+		}
+		if it.Then == nil || r.reqCtx.Err() != nil {
+			return
+		}
+		next, delay, more := it.Then(reply)
+		if !more {
+			return
+		}
+		sched = time.Now().Add(delay)
+		prep = nil
+		if preparer != nil {
+			if p, err := preparer.Prepare(next.Request); err == nil {
+				prep = &p
 			}
 		}
-	}()
+		// A session's next turn is a new request: none after a stop.
+		if !sleepUntil(r.issueCtx, sched) {
+			return
+		}
+		it = next
+		id = next.ID
+		if id == "" {
+			id = fmt.Sprintf("%s.%d", baseID, next.Turn)
+		}
+		if !warmup {
+			r.mu.Lock()
+			r.issued++
+			r.mu.Unlock()
+		}
+	}
 }
 
 func acquire(ctx context.Context, slots chan struct{}) bool {

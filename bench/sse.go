@@ -171,7 +171,16 @@ func (s *sseReader) line() ([]byte, bool) {
 		s.skipLF = false
 	}
 	rest := s.buf[s.pos:s.end]
-	i := bytes.IndexAny(rest, "\r\n")
+	// The first CR or LF: two vectorised scans cost less than IndexAny's
+	// byte-by-byte one.
+	i := bytes.IndexByte(rest, '\n')
+	head := rest
+	if i >= 0 {
+		head = rest[:i]
+	}
+	if j := bytes.IndexByte(head, '\r'); j >= 0 {
+		i = j
+	}
 	if i < 0 {
 		if s.readErr == io.EOF && len(rest) > 0 {
 			s.pos = s.end

@@ -27,6 +27,10 @@ type Options struct {
 	// those in flight then finish.
 	Duration time.Duration
 	Script   Script
+	// NoPrewarm leaves the connections cold: the first wave of streams
+	// then dials (by default Streams connections are opened first, as a
+	// run does up to its concurrency).
+	NoPrewarm bool
 }
 
 // Percentiles are the p50 and p99 of a figure, in ms.
@@ -90,7 +94,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	runtime.GC()
 	mem := startMemWatch()
 	cpu0, cpuErr := processCPU()
-	_, runErr := bench.Run(ctx, bench.Load{Arrival: arrival, Duration: length + o.Duration}, src, client, c)
+	load := bench.Load{Arrival: arrival, Duration: length + o.Duration}
+	if !o.NoPrewarm {
+		load.Prewarm = o.Streams
+	}
+	_, runErr := bench.Run(ctx, load, src, client, c)
 	cpu1, cpuErr2 := processCPU()
 	growth := mem.stop()
 	if runErr != nil {

@@ -38,14 +38,22 @@ var (
 	eventContent = []byte(`data: {"id":"selftest","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}` + "\n\n")
 	eventLast    = []byte(`data: {"id":"selftest","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"length"}]}` + "\n\n")
 	eventDone    = []byte("data: [DONE]\n\n")
+	modelsList   = []byte(`{"object":"list","data":[{"id":"selftest","object":"model"}]}`)
 )
 
 // Handler serves every POST as an OpenAI chat stream following s, from
-// bytes built once: the target does no work but wait and write.
+// bytes built once: the target does no work but wait and write. A GET
+// (the client's connection warming asks for /v1/models) gets the one model.
 func Handler(s Script) http.Handler {
 	usage := []byte(`data: {"id":"selftest","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":` +
 		strconv.Itoa(s.Events) + `,"total_tokens":` + strconv.Itoa(s.Events+1) + "}}\n\n")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			// GET /v1/models, as the client's connection warming asks.
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(modelsList)
+			return
+		}
 		if _, err := io.Copy(io.Discard, r.Body); err != nil {
 			return
 		}

@@ -164,7 +164,7 @@ func init() {
 func runFlagGroups(engine []string) []flagGroup {
 	return []flagGroup{
 		{"Target", []string{"url", "model", "api-key", "api", "header", "timeout", "max-buffer", "extra-body",
-			"logprobs", "no-preflight"}},
+			"logprobs", "no-preflight", "no-prewarm"}},
 		{"Load", []string{"concurrency", "rate", "arrival", "burstiness", "requests", "duration", "warmup",
 			"ramp-up", "grace", "seed", "clock"}},
 		{"Workload", []string{"workload", "input-tokens", "input-stddev", "output-tokens", "output-stddev",

@@ -48,6 +48,7 @@ type RunOptions struct {
 	RampUp          time.Duration
 	Calibrate       string
 	NoPreflight     bool
+	NoPrewarm       bool
 	Logprobs        bool
 	SLO             string
 	slo             report.SLO
@@ -201,6 +202,7 @@ warning line names each reason. A run where more than half of the requests faile
 	fl.StringVar(&o.Spec.Tokenizer, "tokenizer", "", "synthetic: count prompt tokens with approx (default), cl100k, o200k or a tokenizer.json; prompts then come from a natural-text corpus")
 	fl.StringVar(&o.Calibrate, "calibrate", "auto", "generated prompts: resize them so the server's own count (POST /tokenize) hits the target: auto (when the server has /tokenize), fit (exact, asks per request), off")
 	fl.BoolVar(&o.NoPreflight, "no-preflight", false, "skip the one probe request sent before the load (it stops a run whose key, URL or model is wrong)")
+	fl.BoolVar(&o.NoPrewarm, "no-prewarm", false, "do not open the connections before the measured phase (up to --concurrency, or an open loop's first second of arrivals): the first requests then dial, and http.conn_ms shows it")
 	fl.DurationVar(&o.RampUp, "ramp-up", 0, "grow the load linearly over this long: closed loop opens slots one by one, open loop ramps the rate")
 	fl.BoolVar(&o.Logprobs, "logprobs", false, "request logprobs, so each event lists its tokens (exact tokens per event)")
 	fl.StringVar(&o.SLO, "slo", "", "per-request SLOs for goodput, e.g. ttft=500ms,tpot=50ms (also itl, e2e)")

@@ -164,6 +164,9 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 		return nil, bench.Outcome{}, err
 	}
 	load, loadInfo = o.Shard.apply(load, loadInfo)
+	if !o.NoPrewarm {
+		load.Prewarm = bench.AutoPrewarm(load)
+	}
 	load.Abort = abortChan(ctx)
 	src = o.Shard.source(src)
 	if load.Warmup > 0 {
@@ -249,6 +252,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	}
 	stopProgress()
 	health := monitor.Stop()
+	health.Prewarm = outcome.Prewarm
 	if e.builtin {
 		health.EngineTimeScale = o.Sim.TimeScale
 	}

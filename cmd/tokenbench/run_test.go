@@ -157,6 +157,12 @@ func TestRunAgainstBuiltinEngineWritesResults(t *testing.T) {
 	if err != nil || !ri.Target.Builtin || ri.Target.Model == "" || !ri.Target.APIKeySet || ri.Load.Requests != 30 {
 		t.Errorf("run.json %+v err %v", ri, err)
 	}
+	// The 8 connections were open before the measured phase (the warm-up
+	// may have opened some of them).
+	if ri.Health == nil || ri.Health.Prewarm == nil || ri.Health.Prewarm.Asked != 8 ||
+		ri.Health.Prewarm.Opened+ri.Health.Prewarm.Reused != 8 || ri.Health.Prewarm.Failed != 0 {
+		t.Errorf("run.json health.prewarm %+v", ri.Health)
+	}
 	raw, _ := os.ReadFile(filepath.Join(dir, bench.RecordsFile))
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
 	if len(lines) != 32 {

@@ -15,10 +15,11 @@ import (
 
 // SelftestOptions are the flags of `tokenbench selftest`.
 type SelftestOptions struct {
-	Streams  int
-	Duration time.Duration
-	Script   selftest.Script
-	Output   string
+	Streams   int
+	Duration  time.Duration
+	Script    selftest.Script
+	Output    string
+	NoPrewarm bool
 }
 
 // NewCmdSelftest builds `tokenbench selftest`; runF replaces the action in tests.
@@ -57,6 +58,7 @@ against the script (measured - scripted, target lateness included). See docs/MET
 	fl.DurationVar(&o.Script.TTFT, "ttft", o.Script.TTFT, "scripted time to first token")
 	fl.DurationVar(&o.Script.Gap, "gap", o.Script.Gap, "scripted gap between events")
 	fl.IntVar(&o.Script.Events, "events", o.Script.Events, "scripted token-bearing events per stream")
+	fl.BoolVar(&o.NoPrewarm, "no-prewarm", false, "do not open --streams connections first: the first wave then dials")
 	fl.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
@@ -81,7 +83,7 @@ func selftestRun(f *Factory, o *SelftestOptions) error {
 		case <-ctx.Done():
 		}
 	}()
-	res, err := selftest.Run(ctx, selftest.Options{BaseURL: url, Streams: o.Streams, Duration: o.Duration, Script: o.Script})
+	res, err := selftest.Run(ctx, selftest.Options{BaseURL: url, Streams: o.Streams, Duration: o.Duration, Script: o.Script, NoPrewarm: o.NoPrewarm})
 	if err != nil {
 		return err
 	}
