@@ -500,45 +500,36 @@ func (s *chunkScanner) usageOf(ch *chunk) bool {
 }
 
 func (s *chunkScanner) details(dst **promptDetails) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		if ok {
-			*dst = nil
-		}
-		return ok
-	}
 	s.pd = promptDetails{}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
+	return s.countObject(&s.pd.CachedTokens, cachedKeys, func(present bool) {
+		*dst = nil
+		if present {
+			*dst = &s.pd
 		}
-		if !more {
-			break
-		}
-		if string(key) == "cached_tokens" {
-			ok = f.once(0) && s.intPtr(&s.pd.CachedTokens)
-		} else {
-			ok = s.other(key, cachedKeys, 3)
-		}
-		if !ok {
-			return false
-		}
-	}
-	*dst = &s.pd
-	return true
+	})
 }
 
 func (s *chunkScanner) details2(dst **completionDetails) bool {
+	s.cd = completionDetails{}
+	return s.countObject(&s.cd.ReasoningTokens, reasonKeys, func(present bool) {
+		*dst = nil
+		if present {
+			*dst = &s.cd
+		}
+	})
+}
+
+// countObject reads a usage details object whose one wanted member,
+// keys[0], is a token count, into *count; set hears whether the object was
+// there (false for JSON null). Other members are checked and skipped.
+func (s *chunkScanner) countObject(count **int, keys []string, set func(present bool)) bool {
 	isOpen, ok := s.open('{')
 	if !isOpen {
 		if ok {
-			*dst = nil
+			set(false)
 		}
 		return ok
 	}
-	s.cd = completionDetails{}
 	var f fields
 	for {
 		key, more, ok := s.member(&f)
@@ -548,15 +539,15 @@ func (s *chunkScanner) details2(dst **completionDetails) bool {
 		if !more {
 			break
 		}
-		if string(key) == "reasoning_tokens" {
-			ok = f.once(0) && s.intPtr(&s.cd.ReasoningTokens)
+		if string(key) == keys[0] {
+			ok = f.once(0) && s.intPtr(count)
 		} else {
-			ok = s.other(key, reasonKeys, 3)
+			ok = s.other(key, keys, 3)
 		}
 		if !ok {
 			return false
 		}
 	}
-	*dst = &s.cd
+	set(true)
 	return true
 }
