@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"sync"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -146,33 +142,10 @@ func StartCluster(ctx context.Context, addr string, cfg Config, n int, p route.P
 	if err != nil {
 		return nil, "", nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	baseURL, stop, err = serveHTTP(ctx, addr, c, func() error { c.Close(); return nil }, nil)
 	if err != nil {
 		c.Close()
 		return nil, "", nil, err
 	}
-	srv := &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	var once sync.Once
-	var stopErr error
-	stop = func() error {
-		once.Do(func() {
-			c.Close()
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			defer cancel()
-			if err := srv.Shutdown(sctx); err != nil {
-				stopErr = errors.Join(err, srv.Close())
-			}
-			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-				stopErr = errors.Join(stopErr, err)
-			}
-		})
-		return stopErr
-	}
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return c, "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
+	return c, baseURL, stop, nil
 }

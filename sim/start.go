@@ -29,12 +29,24 @@ func StartEngine(ctx context.Context, addr string, cfg Config) (e *Engine, baseU
 	if err != nil {
 		return nil, "", nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	baseURL, stop, err = serveHTTP(ctx, addr, e, e.Close, e.done)
 	if err != nil {
 		e.Close()
 		return nil, "", nil, err
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	return e, baseURL, stop, nil
+}
+
+// serveHTTP serves h on addr until ctx is done or stop is called, and
+// returns its base URL. stop releases what h runs (closeH: an engine's
+// scheduler) first, then shuts the server down within shutdownGrace. done,
+// when not nil, ends the watch on ctx once h has stopped on its own.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, closeH func() error, done <-chan struct{}) (baseURL string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -42,7 +54,7 @@ func StartEngine(ctx context.Context, addr string, cfg Config) (e *Engine, baseU
 	var stopErr error
 	stop = func() error {
 		once.Do(func() {
-			e.Close()
+			closeH()
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			defer cancel()
 			if err := srv.Shutdown(sctx); err != nil {
@@ -58,10 +70,10 @@ func StartEngine(ctx context.Context, addr string, cfg Config) (e *Engine, baseU
 		select {
 		case <-ctx.Done():
 			stop()
-		case <-e.done:
+		case <-done:
 		}
 	}()
-	return e, "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
+	return "http://" + loopbackAddr(ln.Addr()) + "/v1", stop, nil
 }
 
 // loopbackAddr names a listening address as a client can dial it: a wildcard
