@@ -95,3 +95,18 @@ func TestRunValidityFromItsOwnHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepExitsOneWhenAPointMostlyFailed: as a single run does, a sweep
+// whose point failed on more than half of its requests exits 1 and names
+// the point; its results are written all the same.
+func TestSweepExitsOneWhenAPointMostlyFailed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sweep")
+	code, _, errs := mainCode("run", "--clock", "virtual", "--sweep", "concurrency=1,2", "--requests", "6", "--output-tokens", "4",
+		"--max-tokens", "4", "--timeout", "1ms", "--no-metrics", "-q", "--out", dir)
+	if code != ExitError || !strings.Contains(errs, "more than half of the requests failed at concurrency=1") {
+		t.Fatalf("exit %d, want 1 naming the points\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sweep.json")); err != nil {
+		t.Errorf("sweep index not written: %v", err)
+	}
+}

@@ -120,6 +120,17 @@ func (e *runEnv) sweep(ctx context.Context, o *RunOptions, dir string) error {
 		}
 	}
 	printSweep(e, o, idx)
+	// As for one run: a point where more than half of the requests failed
+	// measured the failures, not the server; the exit status says so.
+	var bad []string
+	for _, p := range idx.Points {
+		if total := p.OK + p.Failed; total > 0 && 2*p.Failed > total {
+			bad = append(bad, fmt.Sprintf("%s=%g (%d of %d failed)", p.Param, p.Value, p.Failed, total))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("more than half of the requests failed at %s; results in %s", strings.Join(bad, ", "), dir)
+	}
 	return nil
 }
 
