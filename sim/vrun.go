@@ -101,6 +101,9 @@ type vrun struct {
 	hasSched   bool
 	issued     int
 	stopped    bool // no new request: ctx cancelled or a sink failed
+	stopBy     string // which stop condition ended issuing (bench.Stop*)
+	delayed    int    // scheduled items that waited for a slot past their start
+	late       bool   // the pending item is counted in delayed
 	srcErr     error
 	failErr    error
 }
@@ -108,8 +111,28 @@ type vrun struct {
 func (r *vrun) over() bool { return r.measuring && !r.issuing && r.inflight == 0 }
 
 func (r *vrun) outcome(epoch time.Time, origin time.Duration) bench.Outcome {
-	return bench.Outcome{Epoch: epoch.Add(-origin), PhaseStart: epoch.Add(r.phaseStart - origin), Issued: r.issued,
-		Interrupted: r.ctx.Err() != nil}
+	out := bench.Outcome{Epoch: epoch.Add(-origin), PhaseStart: epoch.Add(r.phaseStart - origin), Issued: r.issued,
+		Interrupted: r.ctx.Err() != nil, Delayed: r.delayed}
+	// What a stop held back of a finite workload, as bench.Run counts it.
+	if plan, ok := workloads.PlanOf(r.src); ok {
+		out.Workload, out.Sessions = plan.Items, plan.Sessions
+		consumed := r.n
+		if r.load.WarmupSource == nil {
+			consumed += r.warmed
+		}
+		if held := plan.Items - consumed; held > 0 {
+			out.HeldBack, out.HeldBackBy = held, r.stopBy
+			switch {
+			case out.Interrupted:
+				out.HeldBackBy = bench.StopInterrupt
+			case r.srcErr != nil || r.failErr != nil:
+				out.HeldBackBy = bench.StopError
+			case r.stopBy == "":
+				out.HeldBackBy = bench.StopInterrupt
+			}
+		}
+	}
+	return out
 }
 
 // slotFree reports whether a new session may start now.
@@ -174,6 +197,9 @@ func (r *vrun) issue() {
 	start := r.phaseStart
 	for r.issuing {
 		if r.stopped || (r.load.Requests > 0 && r.n >= r.load.Requests) {
+			if !r.stopped {
+				r.stopBy = bench.StopRequests
+			}
 			r.issuing = false
 			return
 		}
@@ -192,6 +218,7 @@ func (r *vrun) issue() {
 			}
 			if r.hasSched {
 				if r.load.Duration > 0 && r.sched-start >= r.load.Duration {
+					r.stopBy = bench.StopDuration
 					r.issuing = false
 					return
 				}
@@ -206,6 +233,10 @@ func (r *vrun) issue() {
 			}
 		}
 		if !r.slotFree() {
+			if r.hasSched && !r.late {
+				r.delayed++ // the cap holds it past its intended start
+				r.late = true
+			}
 			r.parked = true
 			return
 		}
@@ -213,12 +244,13 @@ func (r *vrun) issue() {
 		if !r.hasSched {
 			sched = r.clock.Now() // closed loop: t_sched is when the slot freed
 			if r.load.Duration > 0 && sched-start >= r.load.Duration {
+				r.stopBy = bench.StopDuration
 				r.issuing = false
 				return
 			}
 		}
 		it := *r.pending
-		r.pending = nil
+		r.pending, r.late = nil, false
 		id := it.ID
 		if id == "" {
 			id = fmt.Sprint(r.n + 1)

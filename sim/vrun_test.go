@@ -140,3 +140,29 @@ func BenchmarkVirtualMooncake200(b *testing.B) {
 		virtualRun(b, DefaultConfig(), spec, traceLoad(b))
 	}
 }
+
+// TestVirtualRunHeldBack: the virtual clock counts what a stop or a cap
+// held back of a trace as bench.Run does on the real clock.
+func TestVirtualRunHeldBack(t *testing.T) {
+	spec := mooncakeSpec(t, filepath.Join("..", "examples", "data", "mooncake_conversation_200.jsonl"))
+	for _, tt := range []struct {
+		name                 string
+		load                 bench.Load
+		held, delayedAtLeast int
+		by                   string
+	}{
+		{"whole trace, no cap", bench.Load{Trace: true}, 0, 0, ""},
+		{"--requests stops it", bench.Load{Trace: true, Requests: 10}, 190, 0, bench.StopRequests},
+		{"a cap of 2 delays starts", bench.Load{Trace: true, Concurrency: 2}, 0, 1, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, out := virtualRun(t, DefaultConfig(), spec, tt.load)
+			if out.HeldBack != tt.held || out.HeldBackBy != tt.by || out.Workload != 200 {
+				t.Errorf("held back %d by %q of %d, want %d by %q of 200", out.HeldBack, out.HeldBackBy, out.Workload, tt.held, tt.by)
+			}
+			if out.Delayed < tt.delayedAtLeast || (tt.delayedAtLeast == 0 && out.Delayed != 0) {
+				t.Errorf("delayed %d, want at least %d", out.Delayed, tt.delayedAtLeast)
+			}
+		})
+	}
+}
