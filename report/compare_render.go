@@ -11,6 +11,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // The renderers of this file serve one run and several alike: a single
@@ -68,6 +70,9 @@ func (s *Summary) headerPairs() [][2]string {
 	out := [][2]string{{"Requests", req}}
 	if r.WarmupExcluded > 0 {
 		out = append(out, [2]string{"Warm-up", fmt.Sprintf("%d excluded", r.WarmupExcluded)})
+	}
+	if s.Clock == bench.ClockVirtual {
+		out = append(out, [2]string{"Clock", "virtual: every time is simulated by the built-in engine's model, not measured"})
 	}
 	out = append(out, [][2]string{
 		{"Window", fmt.Sprintf("%.2f s", s.WindowS)},

@@ -12,6 +12,10 @@ import (
 // samples, for example latencies of a run where every request failed.
 type Summary struct {
 	Requests Requests `json:"requests"`
+	// Clock is "virtual" when the run's times are simulated (run.json's
+	// clock: the built-in engine on a discrete-event clock); absent for a
+	// run measured in real time.
+	Clock string `json:"clock,omitempty"`
 	// HeldBack is what a cap or a stop condition held back of a finite
 	// workload (heldback.go); absent when nothing was.
 	HeldBack *HeldBack `json:"held_back,omitempty"`

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // latencyRow names one distribution in the terminal table, with its unit.
@@ -84,6 +86,9 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
+	}
+	if s.Clock == bench.ClockVirtual {
+		line("Clock", "virtual: every time is simulated by the built-in engine's model, not measured")
 	}
 	line("Window", "%.2f s", s.WindowS)
 	t := s.Throughput

@@ -81,8 +81,12 @@ var ValidityChecks = []ValidityCheck{
 }
 
 // SetValidity runs every check over the run's metadata (its load, health
-// and clock) and sets s.Validity.
+// and clock) and sets s.Validity, and s.Clock when the times are simulated.
 func (s *Summary) SetValidity(info bench.RunInfo) {
+	s.Clock = ""
+	if info.Clock == bench.ClockVirtual {
+		s.Clock = bench.ClockVirtual // said beside the figures, which are simulated
+	}
 	s.Validity = EvaluateValidity(ValidityInput{Summary: s, Load: info.Load, Health: info.Health, Clock: info.Clock})
 }
 

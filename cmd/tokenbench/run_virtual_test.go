@@ -33,6 +33,9 @@ func TestRunVirtualClock(t *testing.T) {
 	if !strings.Contains(stderr, "virtual clock") {
 		t.Errorf("stderr does not say the clock is virtual: %q", stderr)
 	}
+	if a.Clock != bench.ClockVirtual {
+		t.Errorf("summary clock %q: a reader of summary.json must see the times are simulated", a.Clock)
+	}
 	if a.Requests.Total != 200 || a.Requests.OK != 200 || a.TTFTMS == nil || a.TPOTMS == nil {
 		t.Errorf("summary requests %+v ttft %v tpot %v", a.Requests, a.TTFTMS, a.TPOTMS)
 	}
