@@ -282,6 +282,9 @@ func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.R
 	for k, vs := range c.target.Headers {
 		hr.Header[k] = append([]string(nil), vs...)
 	}
+	if s := SessionOf(ctx); s != "" {
+		hr.Header.Set(SessionHeader, s)
+	}
 	for k, v := range req.Headers {
 		hr.Header.Set(k, v)
 	}

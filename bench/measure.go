@@ -129,6 +129,9 @@ func (c *Client) Do(ctx context.Context, req workloads.Request, epoch, sched tim
 	}
 	defer resp.Body.Close()
 	rec.Status = resp.StatusCode
+	if e := resp.Header.Get(EndpointHeader); e != "" && rec.Endpoint == "" {
+		rec.Endpoint = e // a gateway in front named the replica
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		c.fail(m, statusClass(resp.StatusCode), fmt.Errorf("HTTP %d: %s", resp.StatusCode, errorBody(resp.Body, c.redact)), c.now())
 		return rec, workloads.Reply{}

@@ -32,6 +32,15 @@ type RouteInfo struct {
 
 type sessionKey struct{}
 
+// SessionHeader carries a request's session key to the server, so that a
+// gateway or tokenbench's own cluster (sim --replicas --route session) can
+// keep a session on one replica; EndpointHeader, in a response, names the
+// replica that served it, and the record keeps it as endpoint.
+const (
+	SessionHeader  = "X-Session-Id"
+	EndpointHeader = "X-Tokenbench-Endpoint"
+)
+
 // WithSession returns ctx carrying the session key of the request sent
 // with it, for a Doer that routes by session.
 func WithSession(ctx context.Context, session string) context.Context {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tokenbench/tokenbench/bench"
 	"io"
 	"net/http"
 
@@ -18,10 +19,10 @@ import (
 
 // EndpointHeader names, on every generation response of a Cluster, the
 // replica that served it.
-const EndpointHeader = "X-Tokenbench-Endpoint"
+const EndpointHeader = bench.EndpointHeader
 
 // SessionHeader is the request header a Cluster's session policy reads.
-const SessionHeader = "X-Session-Id"
+const SessionHeader = bench.SessionHeader
 
 // maxRouteBody bounds the body a Cluster reads to route a request.
 const maxRouteBody = 64 << 20
