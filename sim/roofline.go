@@ -56,15 +56,15 @@ type Timing struct {
 	// step that computed it to the client, as a multiple of that step's
 	// duration: vLLM's engine core hands a step's outputs to the API
 	// server, which detokenises and streams them while the next step runs.
-	// It adds to TTFT and E2E, not to the gaps between tokens. The replay
-	// on the virtual clock applies it; the HTTP engine streams in real time
-	// and does not. Zero by default.
+	// It adds to TTFT and E2E, not to the gaps between tokens. The virtual
+	// clock (Replay, and run's VirtualEngine) applies it; the HTTP engine
+	// streams in real time and does not. Zero by default.
 	OutputLag float64 `json:",omitempty"`
 	// AsyncScheduling is vLLM's asynchronous scheduling: the scheduler
 	// plans step k+1 while step k runs, so a request that arrives during
 	// step k joins step k+2 at the earliest (one more step of TTFT); an
-	// idle engine schedules an arrival at once. The replay on the virtual
-	// clock applies it; the HTTP engine does not.
+	// idle engine schedules an arrival at once. The virtual clock (Replay,
+	// and run's VirtualEngine) applies it; the HTTP engine does not.
 	AsyncScheduling bool `json:",omitempty"`
 }
 

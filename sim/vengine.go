@@ -22,6 +22,11 @@ type VirtualEngine struct {
 	clock *VirtualClock
 	reqs  map[seqID]*vreq
 	busy  bool // a step is in flight, or one is about to be planned
+	// running is true from a step's start to its end: with
+	// Timing.AsyncScheduling, sequences that arrive then wait in deferred
+	// and join the step after the next (vLLM plans step k+1 while k runs).
+	running  bool
+	deferred []deferredSeq
 	// busyTime sums the planned steps' durations.
 	busyTime time.Duration
 }
@@ -58,7 +63,14 @@ func (v *VirtualEngine) Idle() bool { return v.e.sched.idle() }
 // bench.Client over HTTP, timed on the virtual clock (offsets from its time
 // 0), without the httptrace points.
 func (v *VirtualEngine) Start(t bench.Target, req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {
-	v.startAt(t, req, sched, v.clock.Now(), false, done)
+	now := v.clock.Now()
+	if over := v.e.cfg.Timing.FrontendOverhead; over > 0 {
+		// The API server's parsing and tokenisation, before the scheduler
+		// sees the request; the client's clock started at now.
+		v.clock.At(now+over, func() { v.startAt(t, req, sched, now, false, done) })
+		return
+	}
+	v.startAt(t, req, sched, now, false, done)
 }
 
 // startAt starts req now for a client that sent it at start (earlier when
@@ -136,15 +148,58 @@ func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request, tr
 	}
 	c := choices[0]
 	ans := c.ans
-	id, err := v.e.sched.add(seqRequest{prompt: c.prompt, tokens: r.prompts[0], output: ans.tokens,
-		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes(), transferred: transferred}, v.clock.Now())
+	sr := seqRequest{prompt: c.prompt, tokens: r.prompts[0], output: ans.tokens,
+		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes(), transferred: transferred}
+	q.resp = v.e.newResponse(r, choices)
+	if v.e.cfg.Timing.AsyncScheduling && v.running {
+		v.deferred = append(v.deferred, deferredSeq{q: q, c: c, sr: sr, at: v.clock.Now()})
+		return nil
+	}
+	return v.add(q, c, sr, v.clock.Now())
+}
+
+// deferredSeq is a sequence that arrived while a step ran, under
+// Timing.AsyncScheduling: it reaches the scheduler once the next step is
+// planned.
+type deferredSeq struct {
+	q  *vreq
+	c  *choiceState
+	sr seqRequest
+	at time.Duration
+}
+
+// add queues q's sequence in the scheduler, arrived at at.
+func (v *VirtualEngine) add(q *vreq, c *choiceState, sr seqRequest, at time.Duration) error {
+	id, err := v.e.sched.add(sr, at)
 	if err != nil {
 		return badRequest("%v", err)
 	}
 	c.id = id
-	q.resp = v.e.newResponse(r, choices)
 	v.reqs[id] = q
 	return nil
+}
+
+// flushDeferred queues the sequences that waited for a step to be planned.
+func (v *VirtualEngine) flushDeferred() {
+	if len(v.deferred) == 0 {
+		return
+	}
+	ds := v.deferred
+	v.deferred = nil
+	now := v.clock.Now()
+	for _, d := range ds {
+		if d.q.ended {
+			continue // its client gave up meanwhile
+		}
+		if err := v.add(d.q, d.c, d.sr, d.at); err != nil {
+			q := d.q
+			q.fail(err)
+			q.ended = true
+			q.rec.E2EMS = bench.Ms(now - q.start)
+			v.clock.At(now, func() { q.done(q.rec, workloads.Reply{}) })
+		}
+	}
+	v.kick() // an idle engine starts them now
 }
 
 // stripTexts returns req without its prompt texts (each message keeps its
@@ -198,9 +253,10 @@ func (v *VirtualEngine) kick() {
 func (v *VirtualEngine) startStep() {
 	st, ok := v.e.sched.plan(v.clock.Now())
 	if !ok {
-		v.busy = false
+		v.busy, v.running = false, false
 		return
 	}
+	v.running = true
 	v.busyTime += st.duration
 	v.clock.At(st.start+st.duration, func() { v.endStep(&st) })
 }
@@ -210,18 +266,41 @@ func (v *VirtualEngine) startStep() {
 // joins the step after, as it does over HTTP.
 func (v *VirtualEngine) endStep(st *step) {
 	v.e.sched.commit(st)
+	v.running = false
 	v.startStep()
+	v.flushDeferred()
+	now := v.clock.Now()
+	lag := v.e.cfg.Timing.OutputLag
 	for _, em := range st.emits {
 		q := v.reqs[em.id]
 		if q == nil {
 			continue
 		}
-		q.emit(v.clock.Now(), em)
 		if em.done {
-			q.ended = true
 			delete(v.reqs, em.id)
-			q.done(q.rec, q.reply())
 		}
+		if lag <= 0 {
+			v.deliver(q, em, now)
+			continue
+		}
+		// Output processing and streaming while the next step runs: the
+		// step's tokens reach the client lag step durations later, never
+		// before those of an earlier step.
+		at := max(now+time.Duration(lag*float64(st.duration)), q.lastAt)
+		q.lastAt = at
+		v.clock.At(at, func() { v.deliver(q, em, at) })
+	}
+}
+
+// deliver hands a step's tokens to their request at at.
+func (v *VirtualEngine) deliver(q *vreq, em emit, at time.Duration) {
+	if q.ended {
+		return // timed out before its tokens arrived
+	}
+	q.emit(at, em)
+	if em.done {
+		q.ended = true
+		q.done(q.rec, q.reply())
 	}
 }
 

@@ -25,7 +25,8 @@ type vreq struct {
 	events   int  // token-bearing events
 	inexact  bool // an event listed no logprobs
 	logprobs bool
-	ended    bool // finished or timed out
+	ended    bool          // finished or timed out
+	lastAt   time.Duration // when its latest step's tokens arrive (Timing.OutputLag)
 	done     func(bench.Record, workloads.Reply)
 }
 

@@ -100,7 +100,7 @@ type vrun struct {
 	sched      time.Duration // of pending, when timed or paced
 	hasSched   bool
 	issued     int
-	stopped    bool // no new request: ctx cancelled or a sink failed
+	stopped    bool   // no new request: ctx cancelled or a sink failed
 	stopBy     string // which stop condition ended issuing (bench.Stop*)
 	delayed    int    // scheduled items that waited for a slot past their start
 	late       bool   // the pending item is counted in delayed

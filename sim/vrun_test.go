@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -164,5 +165,76 @@ func TestVirtualRunHeldBack(t *testing.T) {
 				t.Errorf("delayed %d, want at least %d", out.Delayed, tt.delayedAtLeast)
 			}
 		})
+	}
+}
+
+// TestVirtualEngineAppliesReplayTerms: the virtual clock of `run` applies
+// the timing terms the sim-to-real replay fits (frontend overhead, output
+// lag, asynchronous scheduling), so a profile validated by `sim validate`
+// predicts the same first token when `run --clock virtual` uses it.
+func TestVirtualEngineAppliesReplayTerms(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Timing.FrontendOverhead = 3 * time.Millisecond
+	cfg.Timing.OutputLag = 0.5
+	cfg.Timing.AsyncScheduling = true
+	spec := syntheticSpec(1)
+	_, recs, _ := virtualRun(t, cfg, spec, bench.Load{Concurrency: 1, Requests: 1})
+	if len(recs) != 1 || !recs[0].OK {
+		t.Fatalf("records %+v", recs)
+	}
+	r := recs[0]
+	d, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Replay(d, []ReplayRequest{{Prompt: r.InputTokens, Output: r.OutputTokens}})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	want := ms(res[0].TTFT())
+	if got := *r.TTFTMS; math.Abs(got-want) > 1e-6 {
+		t.Errorf("TTFT %.6f ms on run's virtual clock, %.6f ms in the replay", got, want)
+	}
+	base := DefaultConfig()
+	_, plain, _ := virtualRun(t, base, spec, bench.Load{Concurrency: 1, Requests: 1})
+	if !(*r.TTFTMS > *plain[0].TTFTMS+3) {
+		t.Errorf("TTFT %.3f ms with the terms, %.3f without: want the frontend overhead and output lag added", *r.TTFTMS, *plain[0].TTFTMS)
+	}
+	for i := 1; i < len(r.EventsMS); i++ {
+		if r.EventsMS[i] < r.EventsMS[i-1] {
+			t.Fatalf("events out of order: %v", r.EventsMS)
+		}
+	}
+}
+
+// TestVirtualEngineAsyncSchedulingDefers: at a light load (no queue),
+// asynchronous scheduling makes requests that arrive during a step wait one
+// more step, so first tokens come later; every request still completes.
+// (Under saturation batches form differently and either may be faster.)
+func TestVirtualEngineAsyncSchedulingDefers(t *testing.T) {
+	a, err := workloads.NewArrival(workloads.ArrivalConstant, 20, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := bench.Load{Arrival: a, Requests: 60}
+	meanTTFT := func(async bool) float64 {
+		cfg := DefaultConfig()
+		cfg.Timing.AsyncScheduling = async
+		_, recs, _ := virtualRun(t, cfg, syntheticSpec(60), load)
+		sum := 0.0
+		for _, r := range recs {
+			if !r.OK {
+				t.Fatalf("async %v: %s failed: %s", async, r.RequestID, r.Error)
+			}
+			sum += *r.TTFTMS
+		}
+		if len(recs) != 60 {
+			t.Fatalf("async %v: %d records", async, len(recs))
+		}
+		return sum / float64(len(recs))
+	}
+	sync, async := meanTTFT(false), meanTTFT(true)
+	if !(async > sync) {
+		t.Errorf("mean TTFT %.3f ms with asynchronous scheduling, %.3f without: want later first tokens", async, sync)
 	}
 }
