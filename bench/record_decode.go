@@ -37,16 +37,7 @@ type recordDecoder struct {
 	ptrFloats []float64
 }
 
-func (d *recordDecoder) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
+func (d *recordDecoder) ws() { d.i = skipWS(d.b, d.i) }
 
 // expect skips white space and consumes c.
 func (d *recordDecoder) expect(c byte) error {
@@ -140,7 +131,7 @@ func (d *recordDecoder) rawString() ([]byte, error) {
 	start, ascii := d.i, true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
-		if plainByte[c] {
+		if plain[c] {
 			d.i++
 			continue
 		}
@@ -160,15 +151,6 @@ func (d *recordDecoder) rawString() ([]byte, error) {
 	}
 	return nil, errSlow
 }
-
-// plainByte marks the bytes a string holds as they are: printable ASCII
-// other than the quote and the backslash.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 func (d *recordDecoder) isNull() bool {
 	if d.peek() == 'n' && len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
