@@ -46,16 +46,26 @@ func (s *chunkScanner) top(ch *chunk) bool {
 }
 
 func (s *chunkScanner) choiceList(ch *chunk) bool {
-	if s.choices == nil {
-		s.choices = make([]chunkChoice, 0, 2)
+	return list(s, &s.choices, &ch.Choices, s.choice)
+}
+
+// list reads an array of objects into *dst, a slice of the scanner's
+// storage *store, each element with elem (given its index in *store); null
+// leaves *dst. An empty array is an empty, not a nil, slice, as in
+// encoding/json.
+func list[T any](s *chunkScanner, store *[]T, dst *[]T, elem func(i int) bool) bool {
+	if *store == nil {
+		*store = make([]T, 0, 2)
 	}
-	start := len(s.choices)
+	start := len(*store)
 	_, present, ok := s.array(func() bool {
-		s.choices = append(s.choices, chunkChoice{})
-		return s.choice(len(s.choices) - 1)
+		var zero T
+		*store = append(*store, zero)
+		return elem(len(*store) - 1)
 	})
 	if present && ok {
-		ch.Choices = s.choices[start:len(s.choices):len(s.choices)]
+		n := len(*store)
+		*dst = (*store)[start:n:n]
 	}
 	return ok
 }
@@ -93,18 +103,7 @@ func (s *chunkScanner) delta(i int) bool {
 }
 
 func (s *chunkScanner) toolCalls(i int) bool {
-	if s.tools == nil {
-		s.tools = make([]toolCallDelta, 0, 2)
-	}
-	start := len(s.tools)
-	_, present, ok := s.array(func() bool {
-		s.tools = append(s.tools, toolCallDelta{})
-		return s.toolCall(len(s.tools) - 1)
-	})
-	if present && ok {
-		s.choices[i].Delta.ToolCalls = s.tools[start:len(s.tools):len(s.tools)]
-	}
-	return ok
+	return list(s, &s.tools, &s.choices[i].Delta.ToolCalls, s.toolCall)
 }
 
 func (s *chunkScanner) toolCall(j int) bool {
