@@ -68,18 +68,6 @@ func (s *chunkScanner) scan(data []byte, ch *chunk) bool {
 	return s.pos == len(s.data)
 }
 
-var (
-	topKeys      = []string{"id", "choices", "usage", "error", "timings", "meta_info", "object"}
-	choiceKeys   = []string{"delta", "text", "finish_reason", "logprobs"}
-	deltaKeys    = []string{"content", "reasoning_content", "reasoning", "tool_calls"}
-	toolKeys     = []string{"index", "id", "type", "function"}
-	functionKeys = []string{"name", "arguments"}
-	logprobKeys  = []string{"content", "tokens"}
-	usageKeys    = []string{"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"}
-	cachedKeys   = []string{"cached_tokens"}
-	reasonKeys   = []string{"reasoning_tokens"}
-)
-
 // fields tracks the members of one object: which wanted keys were seen
 // (a repeated one goes to encoding/json, which merges repeats).
 type fields struct {
@@ -164,39 +152,20 @@ func (s *chunkScanner) open(c byte) (isOpen, ok bool) {
 	return false, s.null()
 }
 
-func (s *chunkScanner) top(ch *chunk) bool {
-	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
-		return false // null or another type: encoding/json's verdict
-	}
-	s.pos++
+// members reads the members of an object whose '{' was consumed up to its
+// '}'. A key that is keys[k] is wanted: value reads its value, once. Any
+// other key goes to other, at depth.
+func (s *chunkScanner) members(keys []string, depth int, value func(k int) bool) bool {
 	var f fields
 	for {
 		key, more, ok := s.member(&f)
-		if !ok {
-			return false
+		if !ok || !more {
+			return ok
 		}
-		if !more {
-			return true
-		}
-		switch string(key) {
-		case "id":
-			ok = f.once(0) && s.str(&ch.ID)
-		case "choices":
-			ok = f.once(1) && s.choiceList(ch)
-		case "usage":
-			ok = f.once(2) && s.usageOf(ch)
-		case "error":
-			ok = f.once(3) && s.raw(&ch.Error)
-		case "timings":
-			ok = f.once(4) && s.raw(&ch.Timings)
-		case "meta_info":
-			ok = f.once(5) && s.raw(&ch.MetaInfo)
-		case "object":
-			var raw json.RawMessage
-			ok = f.once(6) && s.raw(&raw)
-			ch.Object = string(raw) == `"error"`
-		default:
-			ok = s.other(key, topKeys, 1)
+		if k := wanted(key, keys); k >= 0 {
+			ok = f.once(k) && value(k)
+		} else {
+			ok = s.other(key, keys, depth)
 		}
 		if !ok {
 			return false
@@ -204,30 +173,27 @@ func (s *chunkScanner) top(ch *chunk) bool {
 	}
 }
 
-func (s *chunkScanner) choiceList(ch *chunk) bool {
-	isOpen, ok := s.open('[')
+// wanted is the index of key in keys, or -1. Keys are not empty; most
+// differ in their first byte, which is compared before the rest.
+func wanted(key []byte, keys []string) int {
+	if len(key) == 0 {
+		return -1
+	}
+	for k, w := range keys {
+		if len(w) == len(key) && w[0] == key[0] && string(key) == w {
+			return k
+		}
+	}
+	return -1
+}
+
+// object reads an object through members, or null (present == false).
+func (s *chunkScanner) object(keys []string, depth int, value func(k int) bool) (present, ok bool) {
+	isOpen, ok := s.open('{')
 	if !isOpen {
-		return ok
+		return false, ok
 	}
-	if s.choices == nil {
-		s.choices = make([]chunkChoice, 0, 2)
-	}
-	start := len(s.choices)
-	for n := 0; ; n++ {
-		more, ok := s.element(n)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		s.choices = append(s.choices, chunkChoice{})
-		if !s.choice(len(s.choices) - 1) {
-			return false
-		}
-	}
-	ch.Choices = s.choices[start:len(s.choices):len(s.choices)]
-	return true
+	return true, s.members(keys, depth, value)
 }
 
 // element moves to the next element of an array whose '[' was consumed;
@@ -251,303 +217,20 @@ func (s *chunkScanner) element(n int) (more, ok bool) {
 	return true, true
 }
 
-func (s *chunkScanner) choice(i int) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		c := &s.choices[i]
-		switch string(key) {
-		case "delta":
-			ok = f.once(0) && s.delta(i)
-		case "text":
-			ok = f.once(1) && s.str(&c.Text)
-		case "finish_reason":
-			ok = f.once(2) && s.str(&c.FinishReason)
-		case "logprobs":
-			ok = f.once(3) && s.logprobs(i)
-		default:
-			ok = s.other(key, choiceKeys, 3)
-		}
-		if !ok {
-			return false
-		}
-	}
-}
-
-func (s *chunkScanner) delta(i int) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		d := &s.choices[i].Delta
-		switch string(key) {
-		case "content":
-			ok = f.once(0) && s.str(&d.Content)
-		case "reasoning_content":
-			ok = f.once(1) && s.str(&d.ReasoningContent)
-		case "reasoning":
-			ok = f.once(2) && s.str(&d.Reasoning)
-		case "tool_calls":
-			ok = f.once(3) && s.toolCalls(i)
-		default:
-			ok = s.other(key, deltaKeys, 4)
-		}
-		if !ok {
-			return false
-		}
-	}
-}
-
-func (s *chunkScanner) toolCalls(i int) bool {
+// array reads an array, calling elem to read each of its n elements, or
+// null (present == false, n == 0).
+func (s *chunkScanner) array(elem func() bool) (n int, present, ok bool) {
 	isOpen, ok := s.open('[')
 	if !isOpen {
-		return ok
+		return 0, false, ok
 	}
-	if s.tools == nil {
-		s.tools = make([]toolCallDelta, 0, 2)
-	}
-	start := len(s.tools)
-	for n := 0; ; n++ {
-		more, ok := s.element(n)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		s.tools = append(s.tools, toolCallDelta{})
-		if !s.toolCall(len(s.tools) - 1) {
-			return false
-		}
-	}
-	s.choices[i].Delta.ToolCalls = s.tools[start:len(s.tools):len(s.tools)]
-	return true
-}
-
-func (s *chunkScanner) toolCall(j int) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		t := &s.tools[j]
-		switch string(key) {
-		case "index":
-			ok = f.once(0) && s.intPtr(&t.Index)
-		case "id":
-			ok = f.once(1) && s.str(&t.ID)
-		case "type":
-			ok = f.once(2) && s.str(&t.Type)
-		case "function":
-			ok = f.once(3) && s.function(j)
-		default:
-			ok = s.other(key, toolKeys, 6)
-		}
-		if !ok {
-			return false
-		}
-	}
-}
-
-func (s *chunkScanner) function(j int) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		fn := &s.tools[j].Function
-		switch string(key) {
-		case "name":
-			ok = f.once(0) && s.str(&fn.Name)
-		case "arguments":
-			ok = f.once(1) && s.str(&fn.Arguments)
-		default:
-			ok = s.other(key, functionKeys, 7)
-		}
-		if !ok {
-			return false
-		}
-	}
-}
-
-func (s *chunkScanner) logprobs(i int) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	s.lps = append(s.lps, chunkLogprobs{})
-	k := len(s.lps) - 1
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
-		case "content":
-			ok = f.once(0) && s.entries(&s.lps[k].Content)
-		case "tokens":
-			ok = f.once(1) && s.entries(&s.lps[k].Tokens)
-		default:
-			ok = s.other(key, logprobKeys, 4)
-		}
-		if !ok {
-			return false
-		}
-	}
-	s.choices[i].Logprobs = &s.lps[k]
-	return true
-}
-
-// entries counts the elements of an array (null: none), whatever they are.
-func (s *chunkScanner) entries(dst *entryCount) bool {
-	isOpen, ok := s.open('[')
-	if !isOpen {
-		if ok {
-			*dst = 0
-		}
-		return ok
-	}
-	n := 0
 	for ; ; n++ {
 		more, ok := s.element(n)
-		if !ok {
-			return false
+		if !ok || !more {
+			return n, true, ok
 		}
-		if !more {
-			break
-		}
-		if !s.skip(5) {
-			return false
+		if !elem() {
+			return n, true, false
 		}
 	}
-	*dst = entryCount(n)
-	return true
-}
-
-func (s *chunkScanner) usageOf(ch *chunk) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		return ok
-	}
-	s.usage = usage{}
-	u := &s.usage
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
-		case "prompt_tokens":
-			ok = f.once(0) && s.intVal(&u.PromptTokens)
-		case "completion_tokens":
-			ok = f.once(1) && s.intVal(&u.CompletionTokens)
-		case "prompt_tokens_details":
-			ok = f.once(2) && s.details(&u.PromptTokensDetails)
-		case "completion_tokens_details":
-			ok = f.once(3) && s.details2(&u.CompletionTokensDetails)
-		default:
-			ok = s.other(key, usageKeys, 2)
-		}
-		if !ok {
-			return false
-		}
-	}
-	ch.Usage = u
-	return true
-}
-
-func (s *chunkScanner) details(dst **promptDetails) bool {
-	s.pd = promptDetails{}
-	return s.countObject(&s.pd.CachedTokens, cachedKeys, func(present bool) {
-		*dst = nil
-		if present {
-			*dst = &s.pd
-		}
-	})
-}
-
-func (s *chunkScanner) details2(dst **completionDetails) bool {
-	s.cd = completionDetails{}
-	return s.countObject(&s.cd.ReasoningTokens, reasonKeys, func(present bool) {
-		*dst = nil
-		if present {
-			*dst = &s.cd
-		}
-	})
-}
-
-// countObject reads a usage details object whose one wanted member,
-// keys[0], is a token count, into *count; set hears whether the object was
-// there (false for JSON null). Other members are checked and skipped.
-func (s *chunkScanner) countObject(count **int, keys []string, set func(present bool)) bool {
-	isOpen, ok := s.open('{')
-	if !isOpen {
-		if ok {
-			set(false)
-		}
-		return ok
-	}
-	var f fields
-	for {
-		key, more, ok := s.member(&f)
-		if !ok {
-			return false
-		}
-		if !more {
-			break
-		}
-		if string(key) == keys[0] {
-			ok = f.once(0) && s.intPtr(count)
-		} else {
-			ok = s.other(key, keys, 3)
-		}
-		if !ok {
-			return false
-		}
-	}
-	set(true)
-	return true
 }

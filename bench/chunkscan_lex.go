@@ -20,15 +20,20 @@ func view(b []byte) string {
 }
 
 // ws skips JSON white space.
-func (s *chunkScanner) ws() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
+func (s *chunkScanner) ws() { s.pos = skipWS(s.data, s.pos) }
+
+// skipWS returns the index of the first byte from b[i] on that is not JSON
+// white space (the chunk scanner's and the record decoder's).
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			s.pos++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 // null consumes the literal null.
@@ -43,7 +48,7 @@ func (s *chunkScanner) lit(w string) bool {
 }
 
 // plain marks the bytes a string holds as is: printable ASCII but the
-// quote and the backslash.
+// quote and the backslash (the chunk scanner's and the record decoder's).
 var plain = func() (t [256]bool) {
 	for c := 0x20; c < 0x80; c++ {
 		t[c] = c != '"' && c != '\\'

@@ -3,7 +3,6 @@ package bench
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -38,16 +37,7 @@ type recordDecoder struct {
 	ptrFloats []float64
 }
 
-func (d *recordDecoder) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
+func (d *recordDecoder) ws() { d.i = skipWS(d.b, d.i) }
 
 // expect skips white space and consumes c.
 func (d *recordDecoder) expect(c byte) error {
@@ -106,6 +96,32 @@ func (d *recordDecoder) object(field func(key []byte) error) error {
 	}
 }
 
+// array calls elem for each element of an array; elem must consume it.
+func (d *recordDecoder) array(elem func() error) error {
+	if d.peek() != '[' {
+		return errSlow
+	}
+	d.i++
+	if d.peek() == ']' {
+		d.i++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return nil
+		default:
+			return errSlow
+		}
+	}
+}
+
 // rawString returns the bytes of a string without escapes, valid UTF-8
 // and no control characters; anything else is slow.
 func (d *recordDecoder) rawString() ([]byte, error) {
@@ -115,7 +131,7 @@ func (d *recordDecoder) rawString() ([]byte, error) {
 	start, ascii := d.i, true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
-		if plainByte[c] {
+		if plain[c] {
 			d.i++
 			continue
 		}
@@ -135,15 +151,6 @@ func (d *recordDecoder) rawString() ([]byte, error) {
 	}
 	return nil, errSlow
 }
-
-// plainByte marks the bytes a string holds as they are: printable ASCII
-// other than the quote and the backslash.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 func (d *recordDecoder) isNull() bool {
 	if d.peek() == 'n' && len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
@@ -201,239 +208,6 @@ func (d *recordDecoder) boolean(v *bool) error {
 	return nil
 }
 
-// number returns the bytes of a JSON number, checked against its grammar.
-func (d *recordDecoder) number() ([]byte, error) {
-	d.ws()
-	start, b := d.i, d.b
-	i := d.i
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return nil, errSlow
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return nil, errSlow
-		}
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return nil, errSlow
-		}
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	}
-	d.i = i
-	return b[start:i], nil
-}
-
-func (d *recordDecoder) float(v *float64) error {
-	if d.isNull() {
-		return nil
-	}
-	b, err := d.number()
-	if err != nil {
-		return err
-	}
-	f, ok := parseFloat(b)
-	if !ok {
-		return errSlow
-	}
-	*v = f
-	return nil
-}
-
-func (d *recordDecoder) floatPtr(v **float64) error {
-	if d.isNull() {
-		*v = nil
-		return nil
-	}
-	var f float64
-	if err := d.float(&f); err != nil {
-		return err
-	}
-	if len(d.ptrFloats) == cap(d.ptrFloats) {
-		d.ptrFloats = make([]float64, 0, 6)
-	}
-	d.ptrFloats = append(d.ptrFloats, f)
-	*v = &d.ptrFloats[len(d.ptrFloats)-1]
-	return nil
-}
-
-func (d *recordDecoder) integer(v *int) error {
-	if d.isNull() {
-		return nil
-	}
-	b, err := d.number()
-	if err != nil {
-		return err
-	}
-	n, err := strconv.ParseInt(string(b), 10, 0)
-	if err != nil {
-		return errSlow
-	}
-	*v = int(n)
-	return nil
-}
-
-func (d *recordDecoder) intPtr(v **int) error {
-	if d.isNull() {
-		*v = nil
-		return nil
-	}
-	var n int
-	if err := d.integer(&n); err != nil {
-		return err
-	}
-	*v = &n
-	return nil
-}
-
-// fastFloat parses, in one pass, a plain decimal (no exponent, at most 15
-// significant digits) at d.i; ok is false, and d.i unmoved, for anything
-// else, which then takes number and parseFloat. The value is exact as in
-// parseFloat.
-func (d *recordDecoder) fastFloat() (f float64, ok bool) {
-	b, i := d.b, d.i
-	neg := i < len(b) && b[i] == '-'
-	if neg {
-		i++
-	}
-	var mant uint64
-	digits := 0
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			mant = mant*10 + uint64(b[i]-'0')
-			digits++
-		}
-	default:
-		return 0, false
-	}
-	frac := 0
-	if i < len(b) && b[i] == '.' {
-		i++
-		j := i
-		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-			mant = mant*10 + uint64(b[i]-'0')
-			if mant != 0 {
-				digits++
-			}
-		}
-		frac = i - j
-		if frac == 0 {
-			return 0, false
-		}
-	}
-	if digits > 15 || frac >= len(pow10) || (i < len(b) && (b[i] == 'e' || b[i] == 'E')) {
-		return 0, false
-	}
-	f = float64(mant)
-	if frac > 0 {
-		f /= pow10[frac]
-	}
-	if neg {
-		f = -f
-	}
-	d.i = i
-	return f, true
-}
-
-func (d *recordDecoder) floats(v *[]float64) error {
-	if d.isNull() {
-		*v = nil
-		return nil
-	}
-	if d.peek() != '[' {
-		return errSlow
-	}
-	// Parsed into a buffer on the stack, then copied once into a slice of
-	// the right length: no growing, no counting pass.
-	var stack [256]float64
-	out := stack[:0]
-	d.i++
-	if d.peek() == ']' {
-		d.i++
-		*v = []float64{}
-		return nil
-	}
-	for {
-		d.ws()
-		f, ok := d.fastFloat()
-		if !ok {
-			if d.isNull() {
-				f = 0 // encoding/json leaves a null element at its zero value
-			} else if err := d.float(&f); err != nil {
-				return err
-			}
-		}
-		out = append(out, f)
-		switch d.peek() {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			*v = append(make([]float64, 0, len(out)), out...)
-			return nil
-		default:
-			return errSlow
-		}
-	}
-}
-
-func (d *recordDecoder) ints(v *[]int) error {
-	if d.isNull() {
-		*v = nil
-		return nil
-	}
-	if d.peek() != '[' {
-		return errSlow
-	}
-	var out []int
-	d.i++
-	if d.peek() == ']' {
-		d.i++
-		*v = []int{}
-		return nil
-	}
-	for {
-		var n int
-		if err := d.integer(&n); err != nil {
-			return err
-		}
-		out = append(out, n)
-		switch d.peek() {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			*v = out
-			return nil
-		default:
-			return errSlow
-		}
-	}
-}
-
 // skip consumes one JSON value of any kind, checking its syntax, and
 // returns its bytes.
 func (d *recordDecoder) skip(depth int) ([]byte, error) {
@@ -450,23 +224,9 @@ func (d *recordDecoder) skip(depth int) ([]byte, error) {
 		}
 	case c == '[':
 		start = d.i
-		d.i++
-		if d.peek() == ']' {
-			d.i++
-			break
-		}
-		for {
-			if _, err := d.skip(depth + 1); err != nil {
-				return nil, err
-			}
-			if c := d.peek(); c == ',' {
-				d.i++
-				continue
-			} else if c == ']' {
-				d.i++
-				break
-			}
-			return nil, errSlow
+		err := d.array(func() error { _, err := d.skip(depth + 1); return err })
+		if err != nil {
+			return nil, err
 		}
 	case c == '"':
 		start = d.i

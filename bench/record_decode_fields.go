@@ -3,9 +3,7 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"reflect"
-	"strconv"
 	"strings"
 )
 
@@ -226,61 +224,4 @@ func (d *recordDecoder) engine(v *map[string]json.RawMessage) error {
 	}
 	*v = m
 	return nil
-}
-
-// pow10 holds the powers of ten a float64 represents exactly.
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// parseFloat parses a JSON number (already checked against the grammar).
-// Plain decimals with at most 15 significant digits and no exponent take
-// Clinger's fast path: the mantissa and the power of ten are exact in a
-// float64, so one IEEE multiplication or division rounds correctly and the
-// result equals strconv.ParseFloat's. Everything else is strconv's. ok is
-// false when strconv fails (out of range), where encoding/json errs too.
-func parseFloat(b []byte) (float64, bool) {
-	var mant uint64
-	digits, frac, neg, i := 0, -1, false, 0
-	if len(b) > 0 && b[0] == '-' {
-		neg, i = true, 1
-	}
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			if mant != 0 {
-				digits++
-			}
-			if frac >= 0 {
-				frac++
-			}
-		case c == '.':
-			frac = 0
-		default:
-			return slowFloat(b)
-		}
-	}
-	if digits > 15 {
-		return slowFloat(b)
-	}
-	f := float64(mant)
-	if frac > 0 {
-		if frac >= len(pow10) {
-			return slowFloat(b)
-		}
-		f /= pow10[frac]
-	}
-	if neg {
-		f = -f
-	}
-	return f, true
-}
-
-func slowFloat(b []byte) (float64, bool) {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
 }

@@ -68,18 +68,31 @@ func (s *sseReader) release() {
 	s.reserved = 0
 }
 
+// take reserves n more bytes from the budget for this reader.
+func (s *sseReader) take(n int) error {
+	if err := s.budget.reserve(int64(n)); err != nil {
+		return err
+	}
+	s.reserved += int64(n)
+	return nil
+}
+
+// give returns n of the reader's reserved bytes to the budget.
+func (s *sseReader) give(n int) {
+	s.budget.release(int64(n))
+	s.reserved -= int64(n)
+}
+
 // shrink drops buffers a large event left behind, between events.
 func (s *sseReader) shrink() {
 	if cap(s.data) > shrinkAbove {
-		s.budget.release(int64(cap(s.data)))
-		s.reserved -= int64(cap(s.data))
+		s.give(cap(s.data))
 		s.data = nil
 	}
 	if len(s.buf) > shrinkAbove && s.end-s.pos <= initialReadBuf {
 		nb := make([]byte, initialReadBuf)
 		n := copy(nb, s.buf[s.pos:s.end])
-		s.budget.release(int64(len(s.buf) - initialReadBuf))
-		s.reserved -= int64(len(s.buf) - initialReadBuf)
+		s.give(len(s.buf) - initialReadBuf)
 		s.buf, s.pos, s.end = nb, 0, n
 	}
 }
@@ -89,10 +102,9 @@ func (s *sseReader) appendData(value []byte) error {
 	need := len(s.data) + len(value)
 	if need > cap(s.data) {
 		c := max(2*cap(s.data), need, 512)
-		if err := s.budget.reserve(int64(c - cap(s.data))); err != nil {
+		if err := s.take(c - cap(s.data)); err != nil {
 			return err
 		}
-		s.reserved += int64(c - cap(s.data))
 		nd := make([]byte, len(s.data), c)
 		copy(nd, s.data)
 		s.data = nd
@@ -213,10 +225,9 @@ func (s *sseReader) fill() error {
 			return fmt.Errorf("%w: line longer than %d bytes", errOversize, maxEventBytes)
 		}
 		grow := len(s.buf)
-		if err := s.budget.reserve(int64(grow)); err != nil {
+		if err := s.take(grow); err != nil {
 			return err
 		}
-		s.reserved += int64(grow)
 		nb := make([]byte, len(s.buf)+grow)
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
