@@ -261,6 +261,17 @@ func CompletionPrompt(req workloads.Request) string {
 	return sb.String()
 }
 
+// authorize sets t's bearer token and headers on h: every request to the
+// target carries them (streams, /models, /tokenize).
+func (t Target) authorize(h http.Header) {
+	if t.APIKey != "" {
+		h.Set("Authorization", "Bearer "+t.APIKey)
+	}
+	for k, vs := range t.Headers {
+		h[k] = append([]string(nil), vs...)
+	}
+}
+
 // newRequest builds the HTTP request with auth and user headers.
 func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.Request, error) {
 	b, _ := ctx.Value(preparedBodyKey{}).([]byte)
@@ -276,12 +287,7 @@ func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.R
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "text/event-stream")
-	if c.target.APIKey != "" {
-		hr.Header.Set("Authorization", "Bearer "+c.target.APIKey)
-	}
-	for k, vs := range c.target.Headers {
-		hr.Header[k] = append([]string(nil), vs...)
-	}
+	c.target.authorize(hr.Header)
 	if s := SessionOf(ctx); s != "" {
 		hr.Header.Set(SessionHeader, s)
 	}

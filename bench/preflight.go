@@ -116,12 +116,7 @@ func ListModels(ctx context.Context, t Target, hc *http.Client) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	if t.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+t.APIKey)
-	}
-	for k, vs := range t.Headers {
-		req.Header[k] = append([]string(nil), vs...)
-	}
+	t.authorize(req.Header)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err

@@ -140,12 +140,7 @@ func (c *Client) warmOne(ctx context.Context, url string) (kept bool, err error)
 	if err != nil {
 		return false, err
 	}
-	if c.target.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.target.APIKey)
-	}
-	for k, vs := range c.target.Headers {
-		req.Header[k] = append([]string(nil), vs...)
-	}
+	c.target.authorize(req.Header)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return false, err
