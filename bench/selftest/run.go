@@ -93,20 +93,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	c := &collector{script: o.Script}
 	runtime.GC()
 	mem := startMemWatch()
-	cpu0, cpuErr := processCPU()
+	cpu0 := bench.ProcessCPU()
 	load := bench.Load{Arrival: arrival, Duration: length + o.Duration}
 	if !o.NoPrewarm {
 		load.Prewarm = o.Streams
 	}
 	_, runErr := bench.Run(ctx, load, src, client, c)
-	cpu1, cpuErr2 := processCPU()
+	cpu1 := bench.ProcessCPU()
 	growth := mem.stop()
 	if runErr != nil {
 		return Result{}, fmt.Errorf("selftest: %w", runErr)
 	}
 	res := c.result()
 	res.Script = o.Script
-	if cpuErr == nil && cpuErr2 == nil && res.Events > 0 {
+	if cpu0 >= 0 && cpu1 >= 0 && res.Events > 0 {
 		res.CPUUSPerEvent = float64(cpu1-cpu0) / float64(time.Microsecond) / float64(res.Events)
 	}
 	if res.Streams > 0 {
