@@ -172,7 +172,7 @@ func (r *runner) warmup(ctx context.Context) error {
 		if !acquire(ctx, slots) {
 			return nil
 		}
-		r.launch(it, fmt.Sprintf("w%d", i), true, time.Now(), slots, nil)
+		r.launchWarmup(it, fmt.Sprintf("w%d", i), time.Now(), slots)
 	}
 	return nil
 }

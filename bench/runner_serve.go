@@ -7,29 +7,28 @@ import (
 	"github.com/tokenbench/tokenbench/workloads"
 )
 
-// launch runs item (and the turns that follow it in its session) in its own
-// goroutine, holding a slot of slots (nil: none) until the session ends.
-// prep, when set, is the item's request prepared ahead.
-func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}, prep *Prepared) {
-	r.begin(warmup)
-	go r.serve(sendJob{it: it, id: id, warmup: warmup, sched: sched, slots: slots, prep: prep})
+// launchWarmup runs a warm-up item (and the turns that follow it in its
+// session) in its own goroutine, holding a slot of slots until the session
+// ends.
+func (r *runner) launchWarmup(it workloads.Item, id string, sched time.Time, slots chan struct{}) {
+	r.wg.Add(1)
+	go r.serve(sendJob{it: it, id: id, warmup: true, sched: sched, slots: slots})
 }
 
-// dispatch is launch on the run's pool of senders (pace.go): for the
-// pacing loop, which must not allocate or start a goroutine per request.
+// dispatch runs a measured item on the run's pool of senders (pace.go):
+// the pacing loop must not allocate or start a goroutine per request.
+// prep, when set, is the item's request prepared ahead.
 func (r *runner) dispatch(it workloads.Item, id string, sched time.Time, prep *Prepared) {
-	r.begin(false)
+	r.wg.Add(1)
+	r.countIssued()
 	r.senders.send(sendJob{it: it, id: id, sched: sched, slots: r.slots, prep: prep})
 }
 
-// begin counts a request about to start.
-func (r *runner) begin(warmup bool) {
-	r.wg.Add(1)
-	if !warmup {
-		r.mu.Lock()
-		r.issued++
-		r.mu.Unlock()
-	}
+// countIssued counts a measured request about to start (Outcome.Issued).
+func (r *runner) countIssued() {
+	r.mu.Lock()
+	r.issued++
+	r.mu.Unlock()
 }
 
 // serve runs j's item and the turns that follow it in its session, holding
@@ -86,9 +85,7 @@ func (r *runner) serve(j sendJob) {
 			id = fmt.Sprintf("%s.%d", baseID, next.Turn)
 		}
 		if !warmup {
-			r.mu.Lock()
-			r.issued++
-			r.mu.Unlock()
+			r.countIssued()
 		}
 	}
 }
