@@ -272,9 +272,9 @@ func (t Target) authorize(h http.Header) {
 	}
 }
 
-// newRequest builds the HTTP request with auth and user headers.
-func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.Request, error) {
-	b, _ := ctx.Value(preparedBodyKey{}).([]byte)
+// newRequest builds the HTTP request with auth and user headers; b is the
+// body Prepare encoded, or nil to encode req's now.
+func (c *Client) newRequest(ctx context.Context, req workloads.Request, b []byte) (*http.Request, error) {
 	if b == nil {
 		var err error
 		if b, err = c.body(req); err != nil {
@@ -319,11 +319,5 @@ func (c *Client) Prepare(req workloads.Request) (Prepared, error) {
 // DoPrepared is Do with the body Prepare encoded: the same measurement,
 // with no encoding between t_sched and t_start.
 func (c *Client) DoPrepared(ctx context.Context, p Prepared, epoch, sched time.Time) (Record, workloads.Reply) {
-	if p.body != nil {
-		ctx = context.WithValue(ctx, preparedBodyKey{}, p.body)
-	}
-	return c.Do(ctx, p.Request, epoch, sched)
+	return c.do(ctx, p.Request, p.body, epoch, sched)
 }
-
-// preparedBodyKey carries a prepared body from DoPrepared to newRequest.
-type preparedBodyKey struct{}

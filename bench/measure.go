@@ -33,6 +33,11 @@ type measurement struct {
 // t_sched = sched) and the Reply for multi-turn sources. Every failure is
 // classified in the Record; Do itself never fails.
 func (c *Client) Do(ctx context.Context, req workloads.Request, epoch, sched time.Time) (Record, workloads.Reply) {
+	return c.do(ctx, req, nil, epoch, sched)
+}
+
+// do is Do with body, the request's body encoded ahead (Prepare), or nil.
+func (c *Client) do(ctx context.Context, req workloads.Request, body []byte, epoch, sched time.Time) (Record, workloads.Reply) {
 	rec := Record{TSchedMS: Ms(sched.Sub(epoch)), TargetInputTokens: req.InputTokens, MaxTokens: req.MaxTokens}
 	m := &measurement{rec: &rec}
 	if c.target.Timeout > 0 {
@@ -46,7 +51,7 @@ func (c *Client) Do(ctx context.Context, req workloads.Request, epoch, sched tim
 	defer abandon()
 	base := ctx
 	ctx = m.trace(base, c.now)
-	hr, err := c.newRequest(ctx, req)
+	hr, err := c.newRequest(ctx, req, body)
 	if err != nil {
 		m.start = c.now()
 		rec.TStartMS = Ms(m.start.Sub(epoch))
@@ -59,7 +64,7 @@ func (c *Client) Do(ctx context.Context, req workloads.Request, epoch, sched tim
 	resp, err := c.http.Do(hr)
 	if err != nil && neverReached(ctx, m, err) {
 		ctx = m.trace(base, c.now)
-		resp, err = c.retry(ctx, m, req, epoch)
+		resp, err = c.retry(ctx, m, req, body, epoch)
 	}
 	if err != nil {
 		if resp != nil {

@@ -42,9 +42,9 @@ func (m *measurement) trace(ctx context.Context, now func() time.Time) context.C
 // attempt that never reached the server. The record's t_start and trace
 // points become the second attempt's, so the lost attempt shows as
 // schedule lag (t_start - t_sched), not as server latency.
-func (c *Client) retry(ctx context.Context, m *measurement, req workloads.Request, epoch time.Time) (*http.Response, error) {
+func (c *Client) retry(ctx context.Context, m *measurement, req workloads.Request, body []byte, epoch time.Time) (*http.Response, error) {
 	m.rec.Retried = true
-	hr, err := c.newRequest(ctx, req)
+	hr, err := c.newRequest(ctx, req, body)
 	if err != nil {
 		return nil, err
 	}
