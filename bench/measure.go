@@ -29,6 +29,13 @@ type measurement struct {
 	keep           usageCopy // where usage points
 }
 
+// begin stamps an attempt's t_start at t: its http.Client.Do is entered
+// next (or, when its request could not be built, it fails there).
+func (m *measurement) begin(t, epoch time.Time) {
+	m.start = t
+	m.rec.TStartMS = Ms(t.Sub(epoch))
+}
+
 // Do sends req, reads the answer and returns its Record (offsets from epoch,
 // t_sched = sched) and the Reply for multi-turn sources. Every failure is
 // classified in the Record; Do itself never fails.
@@ -52,15 +59,11 @@ func (c *Client) do(ctx context.Context, req workloads.Request, body []byte, epo
 	base := ctx
 	ctx = m.trace(base, c.now)
 	hr, err := c.newRequest(ctx, req, body)
+	m.begin(c.now(), epoch)
 	if err != nil {
-		m.start = c.now()
-		rec.TStartMS = Ms(m.start.Sub(epoch))
 		c.fail(m, ErrBadEvent, err, m.start)
 		return rec, workloads.Reply{}
 	}
-
-	m.start = c.now() // t_start: http.Client.Do entered
-	rec.TStartMS = Ms(m.start.Sub(epoch))
 	resp, err := c.http.Do(hr)
 	if err != nil && neverReached(ctx, m, err) {
 		ctx = m.trace(base, c.now)

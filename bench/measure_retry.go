@@ -52,8 +52,7 @@ func (c *Client) retry(ctx context.Context, m *measurement, req workloads.Reques
 	if hc == c.http {
 		hr.Close = true
 	}
-	m.start = c.now()
-	m.rec.TStartMS = Ms(m.start.Sub(epoch))
+	m.begin(c.now(), epoch)
 	return hc.Do(hr)
 }
 
