@@ -79,7 +79,7 @@ func NewClient(t Target, opts ...ClientOption) (*Client, error) {
 	if t.BaseURL == "" {
 		return nil, fmt.Errorf("bench: target has no base URL")
 	}
-	c := &Client{target: t, url: strings.TrimRight(t.BaseURL, "/") + path, now: time.Now, http: NewHTTPClient()}
+	c := &Client{target: t, url: t.endpoint(path), now: time.Now, http: NewHTTPClient()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -260,6 +260,9 @@ func CompletionPrompt(req workloads.Request) string {
 	}
 	return sb.String()
 }
+
+// endpoint is the URL of path (such as "/models") under t's base URL.
+func (t Target) endpoint(path string) string { return strings.TrimRight(t.BaseURL, "/") + path }
 
 // authorize sets t's bearer token and headers on h: every request to the
 // target carries them (streams, /models, /tokenize).

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"strings"
 	"sync"
 	"time"
 )
@@ -65,7 +64,7 @@ func (c *Client) Prewarm(ctx context.Context, n int) PrewarmResult {
 	start := c.now()
 	ctx, cancel := context.WithTimeout(ctx, PrewarmTimeout)
 	defer cancel()
-	url := strings.TrimRight(c.target.BaseURL, "/") + "/models"
+	url := c.target.endpoint("/models")
 
 	var (
 		mu       sync.Mutex
