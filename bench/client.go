@@ -129,17 +129,18 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// freshClient returns a client whose next request opens a new connection:
-// hc's transport cloned without keep-alive. A transport that is not an
-// *http.Transport cannot be told to dial, so hc itself is returned, and
-// the retry asks for the connection to be closed after it.
-func freshClient(hc *http.Client) *http.Client {
+// freshClient returns the client to send retry hr with, so that it opens
+// a new connection: hc's transport cloned without keep-alive. A transport
+// that is not an *http.Transport cannot be told to dial, so hc itself is
+// returned, and hr asks for the connection to be closed after it.
+func freshClient(hc *http.Client, hr *http.Request) *http.Client {
 	tr := hc.Transport
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
 	t, ok := tr.(*http.Transport)
 	if !ok {
+		hr.Close = true
 		return hc
 	}
 	t = t.Clone()

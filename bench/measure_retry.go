@@ -48,10 +48,7 @@ func (c *Client) retry(ctx context.Context, m *measurement, req workloads.Reques
 	if err != nil {
 		return nil, err
 	}
-	hc := freshClient(c.http)
-	if hc == c.http {
-		hr.Close = true
-	}
+	hc := freshClient(c.http, hr)
 	m.begin(c.now(), epoch)
 	return hc.Do(hr)
 }
@@ -72,7 +69,5 @@ func sendRetrying(ctx context.Context, hc *http.Client, build func(context.Conte
 	if hr, err = build(ctx); err != nil {
 		return nil, err
 	}
-	fc := freshClient(hc)
-	hr.Close = fc == hc
-	return fc.Do(hr)
+	return freshClient(hc, hr).Do(hr)
 }
