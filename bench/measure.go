@@ -82,7 +82,7 @@ func (c *Client) do(ctx context.Context, req workloads.Request, body []byte, epo
 		rec.Endpoint = e // a gateway in front named the replica
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		c.fail(m, statusClass(resp.StatusCode), fmt.Errorf("HTTP %d: %s", resp.StatusCode, errorBody(resp.Body, c.redact)), c.now())
+		c.fail(m, statusClass(resp.StatusCode), fmt.Errorf("HTTP %d: %s", resp.StatusCode, c.clip(errorBody(resp.Body), 300)), c.now())
 		return rec, workloads.Reply{}
 	}
 	if why := notAStream(resp); why != "" {
@@ -153,8 +153,9 @@ func peek(r io.Reader) string {
 }
 
 // errorBody reads a short error message from a non-2xx body: the OpenAI
-// error.message (or FastAPI detail) when it parses, else the text.
-func errorBody(r io.Reader, redact func(string) string) string {
+// error.message (or FastAPI detail) when it parses, else the text; the
+// caller redacts and shortens it (Client.clip).
+func errorBody(r io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(r, 64<<10))
 	var e struct {
 		Error   json.RawMessage `json:"error"`
@@ -165,14 +166,14 @@ func errorBody(r io.Reader, redact func(string) string) string {
 		switch {
 		case len(e.Error) > 0 && string(e.Error) != "null":
 			msg, _ := inBandError(e.Error)
-			return truncate(redact(msg), 300)
+			return msg
 		case e.Message != "":
-			return truncate(redact(e.Message), 300)
+			return e.Message
 		case e.Detail != nil:
-			return truncate(redact(fmt.Sprint(e.Detail)), 300)
+			return fmt.Sprint(e.Detail)
 		}
 	}
-	return truncate(redact(string(b)), 300)
+	return string(b)
 }
 
 func statusClass(code int) string {
