@@ -218,12 +218,7 @@ func (tc *tokenizeClient) post(ctx context.Context, url string, body any, out an
 			return nil, fmt.Errorf("bench: %w", err)
 		}
 		hr.Header.Set("Content-Type", "application/json")
-		if tc.target.APIKey != "" {
-			hr.Header.Set("Authorization", "Bearer "+tc.target.APIKey)
-		}
-		for k, vs := range tc.target.Headers {
-			hr.Header[k] = append([]string(nil), vs...)
-		}
+		tc.target.authorize(hr.Header)
 		return hr, nil
 	})
 	if err != nil {

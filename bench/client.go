@@ -79,7 +79,7 @@ func NewClient(t Target, opts ...ClientOption) (*Client, error) {
 	if t.BaseURL == "" {
 		return nil, fmt.Errorf("bench: target has no base URL")
 	}
-	c := &Client{target: t, url: strings.TrimRight(t.BaseURL, "/") + path, now: time.Now, http: NewHTTPClient()}
+	c := &Client{target: t, url: t.endpoint(path), now: time.Now, http: NewHTTPClient()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -129,17 +129,18 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// freshClient returns a client whose next request opens a new connection:
-// hc's transport cloned without keep-alive. A transport that is not an
-// *http.Transport cannot be told to dial, so hc itself is returned, and
-// the retry asks for the connection to be closed after it.
-func freshClient(hc *http.Client) *http.Client {
+// freshClient returns the client to send retry hr with, so that it opens
+// a new connection: hc's transport cloned without keep-alive. A transport
+// that is not an *http.Transport cannot be told to dial, so hc itself is
+// returned, and hr asks for the connection to be closed after it.
+func freshClient(hc *http.Client, hr *http.Request) *http.Client {
 	tr := hc.Transport
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
 	t, ok := tr.(*http.Transport)
 	if !ok {
+		hr.Close = true
 		return hc
 	}
 	t = t.Clone()
@@ -261,9 +262,23 @@ func CompletionPrompt(req workloads.Request) string {
 	return sb.String()
 }
 
-// newRequest builds the HTTP request with auth and user headers.
-func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.Request, error) {
-	b, _ := ctx.Value(preparedBodyKey{}).([]byte)
+// endpoint is the URL of path (such as "/models") under t's base URL.
+func (t Target) endpoint(path string) string { return strings.TrimRight(t.BaseURL, "/") + path }
+
+// authorize sets t's bearer token and headers on h: every request to the
+// target carries them (streams, /models, /tokenize).
+func (t Target) authorize(h http.Header) {
+	if t.APIKey != "" {
+		h.Set("Authorization", "Bearer "+t.APIKey)
+	}
+	for k, vs := range t.Headers {
+		h[k] = append([]string(nil), vs...)
+	}
+}
+
+// newRequest builds the HTTP request with auth and user headers; b is the
+// body Prepare encoded, or nil to encode req's now.
+func (c *Client) newRequest(ctx context.Context, req workloads.Request, b []byte) (*http.Request, error) {
 	if b == nil {
 		var err error
 		if b, err = c.body(req); err != nil {
@@ -276,12 +291,7 @@ func (c *Client) newRequest(ctx context.Context, req workloads.Request) (*http.R
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Accept", "text/event-stream")
-	if c.target.APIKey != "" {
-		hr.Header.Set("Authorization", "Bearer "+c.target.APIKey)
-	}
-	for k, vs := range c.target.Headers {
-		hr.Header[k] = append([]string(nil), vs...)
-	}
+	c.target.authorize(hr.Header)
 	if s := SessionOf(ctx); s != "" {
 		hr.Header.Set(SessionHeader, s)
 	}
@@ -313,11 +323,5 @@ func (c *Client) Prepare(req workloads.Request) (Prepared, error) {
 // DoPrepared is Do with the body Prepare encoded: the same measurement,
 // with no encoding between t_sched and t_start.
 func (c *Client) DoPrepared(ctx context.Context, p Prepared, epoch, sched time.Time) (Record, workloads.Reply) {
-	if p.body != nil {
-		ctx = context.WithValue(ctx, preparedBodyKey{}, p.body)
-	}
-	return c.Do(ctx, p.Request, epoch, sched)
+	return c.do(ctx, p.Request, p.body, epoch, sched)
 }
-
-// preparedBodyKey carries a prepared body from DoPrepared to newRequest.
-type preparedBodyKey struct{}

@@ -123,13 +123,28 @@ func mergeFields(b []byte, extra map[string]any) ([]byte, error) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		k, err := json.Marshal(m.key)
-		if err != nil {
+		var err error
+		if out, err = appendKey(out, m.key); err != nil {
 			return nil, err
 		}
-		out = append(out, k...)
 		out = append(out, ':')
 		out = append(out, m.raw...)
 	}
 	return append(out, '}'), nil
+}
+
+// appendKey appends key as json.Marshal quotes it: a plain key (printable
+// ASCII that JSON and its HTML escaping leave alone, as every field name
+// of a request is) as it is, without json.Marshal's allocation per member
+// and request; any other through json.Marshal.
+func appendKey(out []byte, key string) ([]byte, error) {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			k, err := json.Marshal(key)
+			return append(out, k...), err
+		}
+	}
+	out = append(out, '"')
+	out = append(out, key...)
+	return append(out, '"'), nil
 }

@@ -8,23 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tokenbench/tokenbench/internal/faults"
 )
-
-// fullDisk is an *os.File whose writes fail with ENOSPC after ok writes,
-// leaving half of the failing write in the file, as a full disk does.
-type fullDisk struct {
-	*os.File
-	ok int
-}
-
-func (d *fullDisk) Write(b []byte) (int, error) {
-	if d.ok > 0 {
-		d.ok--
-		return d.File.Write(b)
-	}
-	n, _ := d.File.Write(b[:len(b)/2])
-	return n, &os.PathError{Op: "write", Path: d.Name(), Err: syscall.ENOSPC}
-}
 
 func TestJSONLWriterFullDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), RecordsFile)
@@ -38,7 +24,7 @@ func TestJSONLWriterFullDisk(t *testing.T) {
 	if err := NewJSONLWriter(f).Write(Record{RequestID: "before", OK: true}); err != nil {
 		t.Fatal(err)
 	}
-	w := NewJSONLWriter(&fullDisk{File: f, ok: 3})
+	w := NewJSONLWriter(&faults.FullDisk{File: f, OK: 3})
 	var firstErr error
 	for i := 0; i < 6; i++ {
 		err := w.Write(Record{RequestID: "r" + string(rune('0'+i)), OK: true, EventsMS: []float64{1, 2, 3}})

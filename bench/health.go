@@ -75,7 +75,7 @@ const schedMetric = "/sched/latencies:seconds"
 
 // Sample reads the counters now.
 func (ProcessHealth) Sample() HealthSample {
-	s := HealthSample{At: time.Now(), CPU: processCPU(), OpenFDs: openFDs()}
+	s := HealthSample{At: time.Now(), CPU: ProcessCPU(), OpenFDs: openFDs()}
 	m := []metrics.Sample{{Name: schedMetric}}
 	metrics.Read(m)
 	if m[0].Value.Kind() == metrics.KindFloat64Histogram {

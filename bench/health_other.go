@@ -10,4 +10,5 @@ func RaiseFDLimit() uint64 { return 0 }
 
 func openFDs() int { return -1 }
 
-func processCPU() time.Duration { return -1 }
+// ProcessCPU is not measured off Unix: -1.
+func ProcessCPU() time.Duration { return -1 }

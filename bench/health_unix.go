@@ -43,9 +43,9 @@ func openFDs() int {
 	return -1
 }
 
-// processCPU is the user plus system CPU time this process has used; -1
-// when it cannot be read.
-func processCPU() time.Duration {
+// ProcessCPU is the user plus system CPU time this process has used; -1
+// when it cannot be read (and off Unix).
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1

@@ -41,7 +41,7 @@ func benchPacer(b *testing.B, rate int, spin time.Duration) {
 	gap := time.Second / time.Duration(rate)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := ProcessCPU()
 	start := time.Now()
 	for n := range b.N {
 		sched := start.Add(time.Duration(n) * gap)
@@ -52,7 +52,7 @@ func benchPacer(b *testing.B, rate int, spin time.Duration) {
 		lags[n] = Ms(time.Since(sched))
 	}
 	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
+	cpu := ProcessCPU() - cpu0
 	b.StopTimer()
 	s.close()
 	if ran.Load() != int64(b.N) {

@@ -112,16 +112,11 @@ func mentionsModel(msg string) bool {
 func ListModels(ctx context.Context, t Target, hc *http.Client) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(t.BaseURL, "/")+"/models", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.endpoint("/models"), nil)
 	if err != nil {
 		return nil, err
 	}
-	if t.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+t.APIKey)
-	}
-	for k, vs := range t.Headers {
-		req.Header[k] = append([]string(nil), vs...)
-	}
+	t.authorize(req.Header)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"strings"
 	"sync"
 	"time"
 )
@@ -65,7 +64,7 @@ func (c *Client) Prewarm(ctx context.Context, n int) PrewarmResult {
 	start := c.now()
 	ctx, cancel := context.WithTimeout(ctx, PrewarmTimeout)
 	defer cancel()
-	url := strings.TrimRight(c.target.BaseURL, "/") + "/models"
+	url := c.target.endpoint("/models")
 
 	var (
 		mu       sync.Mutex
@@ -140,12 +139,7 @@ func (c *Client) warmOne(ctx context.Context, url string) (kept bool, err error)
 	if err != nil {
 		return false, err
 	}
-	if c.target.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.target.APIKey)
-	}
-	for k, vs := range c.target.Headers {
-		req.Header[k] = append([]string(nil), vs...)
-	}
+	c.target.authorize(req.Header)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return false, err

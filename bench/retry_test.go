@@ -1,99 +1,17 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tokenbench/tokenbench/internal/faults"
 	"github.com/tokenbench/tokenbench/workloads"
 )
-
-// Ways a keep-alive server drops its connections.
-const (
-	// closeAfterEach: answer "Connection: keep-alive", then close the socket
-	// after every response, as llama-server does; whether the client takes
-	// the dying connection from its pool is a race.
-	closeAfterEach = iota
-	// closeOnNext: keep the connection open, and close it without an answer
-	// when a second request arrives on it: the race lost every time.
-	closeOnNext
-)
-
-// closingServer serves h on a raw loopback listener, writing each answer
-// itself (chunked, "Connection: keep-alive") and dropping connections as
-// mode says. It returns the base URL.
-func closingServer(t *testing.T, h http.Handler, mode int) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var open []net.Conn
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range open {
-			c.Close() // kept-alive connections the client still holds
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			open = append(open, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for served := 0; ; served++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, _ := io.ReadAll(req.Body)
-					req.Body = io.NopCloser(bytes.NewReader(body))
-					if served > 0 && mode == closeOnNext {
-						return // the request is read, never answered
-					}
-					rec := httptest.NewRecorder()
-					h.ServeHTTP(rec, req)
-					bw := bufio.NewWriter(c)
-					fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
-					rec.Header().Write(bw)
-					fmt.Fprintf(bw, "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n")
-					if b := rec.Body.Bytes(); len(b) > 0 {
-						fmt.Fprintf(bw, "%x\r\n%s\r\n", len(b), b)
-					}
-					fmt.Fprintf(bw, "0\r\n\r\n")
-					bw.Flush()
-					if mode == closeAfterEach {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
 
 // streamHandler answers every request with a two-token stream.
 var streamHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,21 +27,21 @@ const evUsage2 = `{"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":5,"co
 func TestClientRetriesWhatNeverReachedTheServer(t *testing.T) {
 	tests := []struct {
 		name        string
-		mode        int
+		mode        faults.Drop
 		concurrent  int
 		wantRetried int // -1: any number (a race)
 	}{
-		{name: "closed after each stream, in sequence", mode: closeAfterEach, concurrent: 1, wantRetried: -1},
-		{name: "closed after each stream, 4 at once", mode: closeAfterEach, concurrent: 4, wantRetried: -1},
+		{name: "closed after each stream, in sequence", mode: faults.CloseAfterEach, concurrent: 1, wantRetried: -1},
+		{name: "closed after each stream, 4 at once", mode: faults.CloseAfterEach, concurrent: 4, wantRetried: -1},
 		// Request 1 opens a connection; request 2 takes it from the pool,
 		// is dropped, and is retried on a connection of its own, which is
 		// not pooled; request 3 opens a new one, and so on.
-		{name: "closed when reused, in sequence", mode: closeOnNext, concurrent: 1, wantRetried: 6},
+		{name: "closed when reused, in sequence", mode: faults.CloseOnNext, concurrent: 1, wantRetried: 6},
 	}
 	const perWorker = 12
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url := closingServer(t, streamHandler, tt.mode)
+			url := faults.KeepAliveServer(t, streamHandler, tt.mode)
 			c := newTestClient(t, url, 10*time.Second)
 			var mu sync.Mutex
 			var recs []Record
@@ -197,7 +115,7 @@ func TestNoRetryOnceTheServerAnswered(t *testing.T) {
 // against a server that drops every reused connection still succeed.
 func TestCalibrateAndAdaptRetry(t *testing.T) {
 	ts := &toyServer{flavor: TokenizeVLLM, count: differentCount, chatOverhead: 5}
-	url := closingServer(t, ts, closeOnNext)
+	url := faults.KeepAliveServer(t, ts, faults.CloseOnNext)
 	target := Target{BaseURL: url + "/v1", Model: "toy", API: APIChat, Timeout: 10 * time.Second}
 	cal, err := Calibrate(context.Background(), target, nil, nil)
 	if err != nil || !cal.Available {
@@ -206,7 +124,7 @@ func TestCalibrateAndAdaptRetry(t *testing.T) {
 
 	strict := strictServer("min_tokens", "ignore_eos")
 	strict.Close() // only its handler is used, behind the dropping server
-	surl := closingServer(t, strict.Config.Handler, closeOnNext)
+	surl := faults.KeepAliveServer(t, strict.Config.Handler, faults.CloseOnNext)
 	hc := NewHTTPClient() // shared by every probe, as run shares one
 	got, notes := AdaptTarget(context.Background(), Target{BaseURL: surl + "/v1", Model: "m"}, WithHTTPClient(hc))
 	if len(got.Omit) != 2 || len(notes) != 2 {

@@ -10,106 +10,6 @@ import (
 	"github.com/tokenbench/tokenbench/workloads"
 )
 
-// Doer sends one request and measures it; *Client is the real one.
-type Doer interface {
-	Do(ctx context.Context, req workloads.Request, epoch, sched time.Time) (Record, workloads.Reply)
-}
-
-// Load says how requests are paced and when the run stops.
-type Load struct {
-	// Concurrency is the number of closed-loop workers, or with an Arrival
-	// the cap on requests in flight (0: no cap). Requests that wait for a
-	// slot keep their intended start t_sched.
-	Concurrency int
-	// Arrival paces an open loop; nil runs a closed loop.
-	Arrival workloads.Arrival
-	// Requests stops issuing after this many measured requests (0: no limit).
-	Requests int
-	// Duration stops issuing after this long from the start of the
-	// measured phase (0: no limit). Requests in flight then finish.
-	Duration time.Duration
-	// RampUp, in a closed loop, opens the concurrency slots one by one,
-	// evenly over this long, from 1 to Concurrency. (An open loop ramps its
-	// rate instead: see workloads.Ramp.)
-	RampUp time.Duration
-	// Warmup requests are sent first, closed loop, and marked warmup.
-	Warmup int
-	// Grace is how long requests in flight may finish after the run's
-	// context is cancelled (Ctrl-C) before they are cancelled themselves.
-	Grace time.Duration
-	// Abort, when closed, cancels requests in flight at once (second Ctrl-C).
-	Abort <-chan struct{}
-	// WarmupSource, when set, supplies the warm-up requests, so that they
-	// do not consume the measured stream (a trace keeps its first items).
-	WarmupSource workloads.Source
-	// Epoch is the run's start, the origin of every t_*_ms offset; zero
-	// means when Run starts. Engine scrapes share it.
-	Epoch time.Time
-	// Trace runs a timed workload on its own clock: every item carries its
-	// offset (Item.Timed), and Concurrency caps requests in flight only
-	// when it is above 0.
-	Trace bool
-	// LookAhead and LookAheadBytes bound how far ahead of its send time a
-	// scheduled request (Trace, or an Arrival) is built and encoded: by
-	// time and by the bytes of bodies waiting (0: DefaultLookAhead,
-	// DefaultLookAheadBytes).
-	LookAhead      time.Duration
-	LookAheadBytes int64
-	// Prewarm is how many connections to open before the measured phase
-	// (after warm-up), when the Doer is a Prewarmer; 0: none, so the first
-	// requests dial (and their http.conn_ms shows it).
-	Prewarm int
-}
-
-// Validate reports a Load that cannot run.
-func (l Load) Validate() error {
-	switch {
-	case l.Concurrency < 0, l.Requests < 0, l.Warmup < 0, l.Duration < 0, l.Grace < 0, l.Prewarm < 0:
-		return errors.New("bench: concurrency, requests, warmup, duration, grace and prewarm must not be negative")
-	case l.Arrival == nil && !l.Trace && l.Concurrency == 0:
-		return errors.New("bench: a closed loop needs a concurrency of at least 1 (or give a rate)")
-	case l.LookAhead < 0 || l.LookAheadBytes < 0:
-		return errors.New("bench: look-ahead must not be negative")
-	}
-	return nil
-}
-
-// Outcome is how a run ended.
-type Outcome struct {
-	// Epoch is the run's start: every t_*_ms offset is from it.
-	Epoch time.Time
-	// PhaseStart is when the measured phase started (after warm-up).
-	PhaseStart time.Time
-	// Issued counts measured requests started (session follow-ups included).
-	Issued int
-	// Interrupted is true when the run's context was cancelled.
-	Interrupted bool
-	// HeldBack counts the items of a finite workload (trace requests, or
-	// sessions) never started because a stop condition came first, and
-	// HeldBackBy names it: StopRequests, StopDuration, StopInterrupt or
-	// StopError. 0 when the whole workload ran or it is endless.
-	HeldBack   int
-	HeldBackBy string
-	// Workload is how many items the workload had (0: endless);
-	// Sessions says they are sessions.
-	Workload int
-	Sessions bool
-	// Delayed counts scheduled requests (trace, open loop) that waited for
-	// a slot of the Concurrency cap at their intended start.
-	Delayed int
-	// Prewarm is what warming the connections did (nil: not asked, or the
-	// Doer cannot).
-	Prewarm *PrewarmResult
-}
-
-// What stopped a run before its workload ended (Outcome.HeldBackBy).
-const (
-	StopRequests  = "requests"
-	StopDuration  = "duration"
-	StopInterrupt = "interrupt"
-	StopError     = "error"
-)
-
 // Run drives src through load into d, handing every finished Record to
 // sink. It returns when every started request has been recorded. The error
 // is a source error (a malformed trace) or a sink error (results could not
@@ -272,7 +172,7 @@ func (r *runner) warmup(ctx context.Context) error {
 		if !acquire(ctx, slots) {
 			return nil
 		}
-		r.launch(it, fmt.Sprintf("w%d", i), true, time.Now(), slots, nil)
+		r.launchWarmup(it, fmt.Sprintf("w%d", i), time.Now(), slots)
 	}
 	return nil
 }
@@ -317,57 +217,6 @@ func (r *runner) measure(ctx context.Context, start time.Time) error {
 	return nil
 }
 
-// schedule runs a trace or an open loop: a preparer builds and encodes the
-// items ahead of their send time, and this loop only waits for each
-// intended start and hands the prepared request to its goroutine. The
-// measured phase starts once the first look-ahead is prepared; it returns
-// that start.
-func (r *runner) schedule(ctx context.Context) (time.Time, error) {
-	pctx, stopPrep := context.WithCancel(ctx)
-	defer stopPrep()
-	p := newPreparer(r.load, r.src, r.doer)
-	go p.run(pctx)
-	select {
-	case <-p.primed:
-	case <-ctx.Done():
-	}
-	start := time.Now()
-	p.start <- start
-	for pi := range p.out {
-		p.take(pi)
-		sched := start.Add(pi.offset)
-		if !r.pace.wait(ctx, sched) {
-			p.sentOne()
-			break
-		}
-		if r.slots != nil && !r.acquireScheduled(ctx) {
-			p.sentOne()
-			break
-		}
-		r.dispatch(pi.it, itemID(pi.it, pi.n), sched, pi.prep)
-		p.sentOne()
-		r.started++
-	}
-	stopPrep()
-	<-p.done
-	if ctx.Err() == nil {
-		r.stopBy = p.stop
-	}
-	return start, p.err
-}
-
-// acquireScheduled takes a slot for a request at its intended start,
-// counting it as delayed when it has to wait for one.
-func (r *runner) acquireScheduled(ctx context.Context) bool {
-	select {
-	case r.slots <- struct{}{}:
-		return true
-	default:
-	}
-	r.delayed++ // the cap holds it past its intended start
-	return acquire(ctx, r.slots)
-}
-
 func itemID(it workloads.Item, n int) string {
 	if it.ID != "" {
 		return it.ID
@@ -384,92 +233,6 @@ func sourceErr(err error) error {
 		return nil
 	}
 	return fmt.Errorf("bench: workload: %w", err)
-}
-
-// launch runs item (and the turns that follow it in its session) in its own
-// goroutine, holding a slot of slots (nil: none) until the session ends.
-// prep, when set, is the item's request prepared ahead.
-func (r *runner) launch(it workloads.Item, id string, warmup bool, sched time.Time, slots chan struct{}, prep *Prepared) {
-	r.begin(warmup)
-	go r.serve(sendJob{it: it, id: id, warmup: warmup, sched: sched, slots: slots, prep: prep})
-}
-
-// dispatch is launch on the run's pool of senders (pace.go): for the
-// pacing loop, which must not allocate or start a goroutine per request.
-func (r *runner) dispatch(it workloads.Item, id string, sched time.Time, prep *Prepared) {
-	r.begin(false)
-	r.senders.send(sendJob{it: it, id: id, sched: sched, slots: r.slots, prep: prep})
-}
-
-// begin counts a request about to start.
-func (r *runner) begin(warmup bool) {
-	r.wg.Add(1)
-	if !warmup {
-		r.mu.Lock()
-		r.issued++
-		r.mu.Unlock()
-	}
-}
-
-// serve runs j's item and the turns that follow it in its session, holding
-// a slot of j.slots (nil: none) until the session ends; a session's later
-// turns are prepared during their think time when the Doer can.
-func (r *runner) serve(j sendJob) {
-	it, id, warmup, sched, slots, prep := j.it, j.id, j.warmup, j.sched, j.slots, j.prep
-	baseID := id
-	defer r.wg.Done()
-	if slots != nil {
-		defer func() { <-slots }()
-	}
-	preparer, _ := r.doer.(Preparer)
-	for {
-		var rec Record
-		var reply workloads.Reply
-		ctx := WithSession(r.reqCtx, it.Session)
-		if prep != nil {
-			rec, reply = preparer.DoPrepared(ctx, *prep, r.epoch, sched)
-		} else {
-			rec, reply = r.doer.Do(ctx, it.Request, r.epoch, sched)
-		}
-		rec.RequestID, rec.Warmup, rec.Session, rec.Turn = id, warmup, it.Session, it.Turn
-		if err := r.sink.Write(rec); err != nil {
-			r.mu.Lock()
-			if r.failErr == nil {
-				r.failErr = fmt.Errorf("bench: results: %w", err)
-			}
-			r.mu.Unlock()
-			r.stop()
-			return
-		}
-		if it.Then == nil || r.reqCtx.Err() != nil {
-			return
-		}
-		next, delay, more := it.Then(reply)
-		if !more {
-			return
-		}
-		sched = time.Now().Add(delay)
-		prep = nil
-		if preparer != nil {
-			if p, err := preparer.Prepare(next.Request); err == nil {
-				prep = &p
-			}
-		}
-		// A session's next turn is a new request: none after a stop.
-		if !sleepUntil(r.issueCtx, sched) {
-			return
-		}
-		it = next
-		id = next.ID
-		if id == "" {
-			id = fmt.Sprintf("%s.%d", baseID, next.Turn)
-		}
-		if !warmup {
-			r.mu.Lock()
-			r.issued++
-			r.mu.Unlock()
-		}
-	}
 }
 
 func acquire(ctx context.Context, slots chan struct{}) bool {
@@ -495,38 +258,4 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// HeldBack is what a cap or a stop condition held back of a finite
-// workload: summary.json's held_back, kept in workload.json so that a
-// rebuilt summary has it too.
-type HeldBack struct {
-	// Requests counts items never sent (sessions, for session workloads),
-	// of Of the workload had; By names the stop condition (StopRequests,
-	// StopDuration, StopInterrupt, StopError), or "concurrency" when all
-	// were sent but Delayed of them waited for a slot of the cap.
-	Requests int    `json:"requests"`
-	Of       int    `json:"of"`
-	By       string `json:"by"`
-	// Sessions says Requests and Of count sessions.
-	Sessions bool `json:"sessions,omitempty"`
-	// Delayed counts scheduled requests that waited for a --concurrency
-	// slot past their intended start.
-	Delayed int `json:"delayed,omitempty"`
-}
-
-// HeldBackByConcurrency is HeldBack.By when a concurrency cap delayed
-// requests but every one was sent.
-const HeldBackByConcurrency = "concurrency"
-
-// HeldBackInfo returns what the run held back, nil when nothing was.
-func (o Outcome) HeldBackInfo() *HeldBack {
-	if o.HeldBack == 0 && o.Delayed == 0 {
-		return nil
-	}
-	h := &HeldBack{Requests: o.HeldBack, Of: o.Workload, By: o.HeldBackBy, Sessions: o.Sessions, Delayed: o.Delayed}
-	if h.Requests == 0 {
-		h.By = HeldBackByConcurrency
-	}
-	return h
 }

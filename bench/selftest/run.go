@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/report"
 	"github.com/tokenbench/tokenbench/workloads"
 )
 
@@ -93,20 +94,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	c := &collector{script: o.Script}
 	runtime.GC()
 	mem := startMemWatch()
-	cpu0, cpuErr := processCPU()
+	cpu0 := bench.ProcessCPU()
 	load := bench.Load{Arrival: arrival, Duration: length + o.Duration}
 	if !o.NoPrewarm {
 		load.Prewarm = o.Streams
 	}
 	_, runErr := bench.Run(ctx, load, src, client, c)
-	cpu1, cpuErr2 := processCPU()
+	cpu1 := bench.ProcessCPU()
 	growth := mem.stop()
 	if runErr != nil {
 		return Result{}, fmt.Errorf("selftest: %w", runErr)
 	}
 	res := c.result()
 	res.Script = o.Script
-	if cpuErr == nil && cpuErr2 == nil && res.Events > 0 {
+	if cpu0 >= 0 && cpu1 >= 0 && res.Events > 0 {
 		res.CPUUSPerEvent = float64(cpu1-cpu0) / float64(time.Microsecond) / float64(res.Events)
 	}
 	if res.Streams > 0 {
@@ -201,22 +202,14 @@ func maxOverlap(spans [][2]float64) int {
 	return peak
 }
 
-// percentiles are p50 and p99 with linear interpolation between closest
-// ranks, as every tokenbench percentile (docs/METRICS.md).
+// percentiles are p50 and p99 as every tokenbench percentile
+// (report.Percentile, docs/METRICS.md).
 func percentiles(xs []float64) Percentiles {
 	if len(xs) == 0 {
 		return Percentiles{}
 	}
 	s := slices.Sorted(slices.Values(xs))
-	at := func(p float64) float64 {
-		rank := p / 100 * float64(len(s)-1)
-		lo := int(math.Floor(rank))
-		if lo+1 >= len(s) {
-			return s[len(s)-1]
-		}
-		return s[lo] + (rank-float64(lo))*(s[lo+1]-s[lo])
-	}
-	return Percentiles{P50: at(50), P99: at(99)}
+	return Percentiles{P50: report.Percentile(s, 50), P99: report.Percentile(s, 99)}
 }
 
 // memWatch samples the Go heap and goroutine stacks every millisecond and
