@@ -66,7 +66,7 @@ func (e *runEnv) warnValidity(sum *report.Summary, dir string) {
 	if sum.Validity == nil || sum.Validity.Valid {
 		return
 	}
-	e.say("tokenbench: WARNING: these numbers may be shaped by the client, not the server (validity.valid false in %s):", filepath.Join(dir, "summary.json"))
+	e.say("tokenbench: WARNING: these numbers may be shaped by the client, not the server (validity.valid false in %s):", filepath.Join(dir, report.SummaryFile))
 	for _, r := range sum.Validity.Reasons {
 		e.say("tokenbench:   %s: %s", r.Check, r.Message)
 	}

@@ -35,7 +35,7 @@ func writeSummary(dir string, sum *report.Summary) error {
 	if err := sum.WriteJSON(&b); err != nil {
 		return err
 	}
-	return bench.WriteFileAtomic(filepath.Join(dir, "summary.json"), b.Bytes())
+	return bench.WriteFileAtomic(filepath.Join(dir, report.SummaryFile), b.Bytes())
 }
 
 func printSummary(w io.Writer, format string, sum *report.Summary) error {

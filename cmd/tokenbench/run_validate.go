@@ -61,22 +61,20 @@ func (o *RunOptions) validateNumbers() error {
 func validateURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%s %q: %v (want http://host:port/...)", flag, redactURL(raw), redactErr(err, raw))
+		return fmt.Errorf("%s %q: %v (want http://host:port/...)", flag, bench.RedactURL(raw), redactErr(err, raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%s %s: want an http:// or https:// URL", flag, redactURL(raw))
+		return fmt.Errorf("%s %s: want an http:// or https:// URL", flag, bench.RedactURL(raw))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%s %s: no host", flag, redactURL(raw))
+		return fmt.Errorf("%s %s: no host", flag, bench.RedactURL(raw))
 	}
 	return nil
 }
 
-func redactURL(raw string) string { return bench.RedactURL(raw) }
-
 // redactErr returns err's text with raw replaced by its redacted form.
 func redactErr(err error, raw string) string {
-	return strings.ReplaceAll(err.Error(), raw, redactURL(raw))
+	return strings.ReplaceAll(err.Error(), raw, bench.RedactURL(raw))
 }
 
 // registerSecrets tells f what it must never print: the API key, every
