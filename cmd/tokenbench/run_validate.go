@@ -127,8 +127,8 @@ func (o *RunOptions) validate() error {
 	if o.API != bench.APIChat && o.API != bench.APICompletions {
 		return fmt.Errorf("--api must be chat or completions, got %q", o.API)
 	}
-	if o.Output != "table" && o.Output != "json" {
-		return fmt.Errorf("--output must be table or json, got %q", o.Output)
+	if err := checkOutput(o.Output); err != nil {
+		return err
 	}
 	if o.Calibrate != "auto" && o.Calibrate != "fit" && o.Calibrate != "off" {
 		return fmt.Errorf("--calibrate must be auto, fit or off, got %q", o.Calibrate)
