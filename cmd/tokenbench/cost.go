@@ -158,10 +158,8 @@ func (o *CostOptions) validate(gpusGiven, interactivityGiven bool) error {
 		return errors.New("--provider needs --tier")
 	case o.Price == 0 && o.Tier == "" && o.Interactivity == 0:
 		return errors.New("--tier is required unless --price is given (hyperscaler, neocloud, rental-3y, on-demand)")
-	case o.Output != "table" && o.Output != "json":
-		return fmt.Errorf("--output must be table or json, got %q", o.Output)
 	}
-	return nil
+	return checkOutput(o.Output)
 }
 
 func costRun(f *Factory, o *CostOptions) error {

@@ -79,8 +79,9 @@ func (o *CostCompareOptions) validate(args []string, interactivityGiven bool) er
 		return fmt.Errorf("--interactivity must be a positive number of output tokens/s per user, got %v", o.Interactivity)
 	case o.Provider != "" && o.Tier == "":
 		return errors.New("--provider needs --tier")
-	case o.Output != "table" && o.Output != "json":
-		return fmt.Errorf("--output must be table or json, got %q", o.Output)
+	}
+	if err := checkOutput(o.Output); err != nil {
+		return err
 	}
 	sweeps, err := pricing.ParseSweepArgs(args)
 	if err != nil {

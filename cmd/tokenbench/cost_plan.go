@@ -126,10 +126,8 @@ func (o *CostPlanOptions) validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
 	case o.Provider != "" && o.Tier == "":
 		return errors.New("--provider needs --tier")
-	case o.Output != "table" && o.Output != "json":
-		return fmt.Errorf("--output must be table or json, got %q", o.Output)
 	}
-	return nil
+	return checkOutput(o.Output)
 }
 
 func costPlanRun(f *Factory, o *CostPlanOptions) error {

@@ -107,8 +107,9 @@ func (o *CostProjectOptions) validate() error {
 		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
 	case o.Provider != "" && o.Tier == "":
 		return errors.New("--provider needs --tier")
-	case o.Output != "table" && o.Output != "json":
-		return fmt.Errorf("--output must be table or json, got %q", o.Output)
+	}
+	if err := checkOutput(o.Output); err != nil {
+		return err
 	}
 	if o.Precision != "" {
 		p, err := sim.ParsePrecision(o.Precision)

@@ -73,8 +73,8 @@ succeeded, or when a statistic has too few samples (p99 needs 100, p999 1000, ot
 			if o.File == "" {
 				return usageError{errors.New("gate needs a gate file: -t gate.yaml")}
 			}
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)

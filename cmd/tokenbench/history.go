@@ -53,8 +53,8 @@ history:FILE compares with.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.DB = args[0]
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if ext := strings.ToLower(filepath.Ext(o.Plot)); o.Plot != "" && ext != ".png" && ext != ".svg" {
 				return usageError{fmt.Errorf("--plot %s: want a .png or .svg file", o.Plot)}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/report"
 )
 
@@ -87,11 +86,8 @@ func TestTraceTimingReproduced(t *testing.T) {
 	runOK(t, "run", "--workload", "mooncake:"+trace, "--time-scale", "2", "--requests", "12",
 		"--output-tokens", "8", "--no-metrics", "--sim-speedup", "20", "--out", dir, "-q")
 	var sched []float64
-	if _, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), func(r bench.Record) error {
+	for _, r := range readRecords(t, dir) {
 		sched = append(sched, r.TSchedMS)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 	sort.Float64s(sched)
 	if len(sched) != len(stamps) {

@@ -39,8 +39,8 @@ is an error naming it; --allow-partial merges what exists and says what is missi
 			if o.Out == "" {
 				return usageError{fmt.Errorf("--out DIR is required: where to write the merged run")}
 			}
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(o)

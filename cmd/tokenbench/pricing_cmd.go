@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -41,8 +39,8 @@ Tiers: hyperscaler, neocloud and rental-3y are SemiAnalysis's TCO figures (provi
   tokenbench pricing list --prices my-prices.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(o)

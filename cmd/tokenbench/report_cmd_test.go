@@ -6,24 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
 // importsDir holds vLLM and AIPerf results in their documented formats.
 const importsDir = "../../report/testdata/imports"
-
-// runReportCmd runs cmd under a root that maps errors to exit codes as
-// NewRootCmd does.
-func runReportCmd(f *Factory, cmd *cobra.Command, args ...string) int {
-	root := &cobra.Command{Use: "tokenbench", SilenceUsage: true, SilenceErrors: true}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(cmd)
-	root.SetArgs(args)
-	root.SetOut(f.Out)
-	root.SetErr(f.Err)
-	return exitCode(f, root.Execute())
-}
 
 func TestReportFlagParsing(t *testing.T) {
 	tests := []struct {
@@ -61,7 +47,7 @@ func TestReportFlagParsing(t *testing.T) {
 			if tt.compare {
 				cmd = NewCmdCompare(f, runF)
 			}
-			code := runReportCmd(f, cmd, tt.args...)
+			code := execute(f, cmd, tt.args...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d: %s", code, tt.wantCode, errb.String())
 			}
@@ -109,7 +95,7 @@ func TestReportRuns(t *testing.T) {
 			if tt.args[0] == "compare" {
 				cmd = NewCmdCompare(f, nil)
 			}
-			if code := runReportCmd(f, cmd, tt.args...); code != tt.wantCode {
+			if code := execute(f, cmd, tt.args...); code != tt.wantCode {
 				t.Fatalf("exit %d, want %d: %s", code, tt.wantCode, errb.String())
 			}
 			for _, w := range tt.wantOut {
@@ -128,7 +114,7 @@ func TestReportWritesHTMLAndPlots(t *testing.T) {
 	dir := t.TempDir()
 	page, plots := filepath.Join(dir, "report.html"), filepath.Join(dir, "plots")
 	f, out, errb, _ := testFactory(nil)
-	code := runReportCmd(f, NewCmdReport(f, nil), "report", filepath.Join(importsDir, "vllm_detailed.json"),
+	code := execute(f, NewCmdReport(f, nil), "report", filepath.Join(importsDir, "vllm_detailed.json"),
 		"-o", "html", "--out", page, "--plots", plots)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())

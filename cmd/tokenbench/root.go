@@ -49,7 +49,7 @@ type Factory struct {
 // usageError marks bad flags or arguments.
 type usageError struct{ error }
 
-// interruptedError marks a run stopped by a signal; its results were written.
+// errInterrupted marks a run stopped by a signal; its results were written.
 var errInterrupted = errors.New("interrupted")
 
 // Main runs the command line args and returns the exit code.
@@ -61,11 +61,9 @@ func Main(f *Factory, args []string) int {
 	return exitCode(f, root.Execute())
 }
 
-// exitCode maps an error to the process exit code and reports it on f.Err.
+// exitCode maps an error to the process exit code and reports it on f.Err
+// (redacted: no secret reaches the terminal, whatever the error).
 func exitCode(f *Factory, err error) int {
-	var ue usageError
-	var gf gateFailedError
-	var cj cannotJudgeError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -74,19 +72,22 @@ func exitCode(f *Factory, err error) int {
 			return ExitTerminated
 		}
 		return ExitInterrupted
+	}
+	fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
+	var (
+		ue usageError
+		gf gateFailedError
+		cj cannotJudgeError
+	)
+	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
 		return ExitUsage
 	case errors.As(err, &gf):
-		fmt.Fprintln(f.Err, "tokenbench:", err)
 		return ExitGateFailed
 	case errors.As(err, &cj):
-		fmt.Fprintln(f.Err, "tokenbench:", err)
 		return ExitCannotJudge
-	default:
-		fmt.Fprintln(f.Err, "tokenbench:", f.redact(err.Error()))
-		return ExitError
 	}
+	return ExitError
 }
 
 // NewRootCmd builds the command tree.

@@ -87,9 +87,6 @@ func (o *routeOptions) check(virtual bool) error {
 	return nil
 }
 
-// routed reports whether requests go through a router.
-func (o *routeOptions) routed() bool { return len(o.URLs) > 1 || o.Replicas > 1 }
-
 // prepareRouting builds the routing Doer over the run's endpoints (urls;
 // the first is e.target's) once the target is known. builtinGPUs is the
 // GPUs of one built-in replica (0 for real endpoints).

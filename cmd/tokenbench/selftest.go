@@ -37,8 +37,8 @@ against the script (measured - scripted, target lateness included). See docs/MET
   tokenbench selftest --streams 1000 --events 128 --gap 20ms -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if o.Streams < 1 || o.Duration <= 0 {
 				return usageError{fmt.Errorf("--streams must be >= 1 and --duration > 0")}

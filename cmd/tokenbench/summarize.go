@@ -31,8 +31,8 @@ interrupted write are removed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(o)

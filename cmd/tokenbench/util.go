@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -87,3 +88,11 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // sideTransport carries the requests beside the benchmark (model list,
 // engine metrics), so they never share connections with measured streams.
 var sideTransport = bench.NewHTTPClient().Transport
+
+// checkOutput refuses an --output other than table or json.
+func checkOutput(format string) error {
+	if format != "table" && format != "json" {
+		return fmt.Errorf("--output must be table or json, got %q", format)
+	}
+	return nil
+}

@@ -16,13 +16,7 @@ import (
 // wlExecute runs `tokenbench workloads ARGS...` as Main would, returning
 // the exit code.
 func wlExecute(f *Factory, cmd *cobra.Command, args ...string) int {
-	root := &cobra.Command{Use: "tokenbench", SilenceUsage: true, SilenceErrors: true}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(cmd)
-	root.SetArgs(append([]string{"workloads"}, args...))
-	root.SetOut(f.Out)
-	root.SetErr(f.Err)
-	return exitCode(f, root.Execute())
+	return execute(f, cmd, append([]string{"workloads"}, args...)...)
 }
 
 func TestWorkloadsConvertFlags(t *testing.T) {

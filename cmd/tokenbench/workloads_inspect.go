@@ -41,8 +41,8 @@ tokenbench run.`,
 			if o.Limit < 0 {
 				return usageError{fmt.Errorf("--limit must not be negative")}
 			}
-			if o.Output != "table" && o.Output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, got %q", o.Output)}
+			if err := checkOutput(o.Output); err != nil {
+				return usageError{err}
 			}
 			if runF != nil {
 				return runF(o)
