@@ -71,12 +71,11 @@ func SamplesOf(recs []bench.Record) Samples {
 }
 
 type collector struct {
-	s                 Samples
-	tMin, tMax        float64
-	any               bool
-	done              []float64 // t_done of successful requests
-	inTok, outTok     []float64
-	ttft, sched, tpot []float64
+	s             Samples
+	tMin, tMax    float64
+	any           bool
+	done          []float64 // t_done of successful requests
+	inTok, outTok []float64
 }
 
 func (c *collector) add(r bench.Record) {

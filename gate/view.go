@@ -108,10 +108,7 @@ func (v *View) KnownPath(path string) bool {
 
 // Suggest returns up to three known paths close to path.
 func (v *View) Suggest(path string) []string {
-	cands := schema().paths()
-	for _, p := range flatten("", v.Doc) {
-		cands = append(cands, p)
-	}
+	cands := append(schema().paths(), flatten("", v.Doc)...)
 	type scored struct {
 		p string
 		d int

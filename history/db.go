@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -132,5 +131,3 @@ func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 	}
 	return false, tx.Commit()
 }
-
-var errNotFound = errors.New("history: no such run")

@@ -1,7 +1,6 @@
 package pricing
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 )
 
 // RunReader decodes one point's summary.json (named name, for errors)
@@ -119,7 +120,7 @@ type sweepIndex struct {
 func parseSweepIndex(name string, b []byte) (sweepIndex, error) {
 	var idx sweepIndex
 	if err := json.Unmarshal(b, &idx); err != nil {
-		return idx, fmt.Errorf("pricing: %s: %w", name, jsonLine(b, err))
+		return idx, fmt.Errorf("pricing: %s: %w", name, jsonline.Error(b, err))
 	}
 	if len(idx.Points) == 0 {
 		return idx, fmt.Errorf("pricing: %s: no points", name)
@@ -198,21 +199,4 @@ func trimZeros(s string) string {
 		s = s[1:]
 	}
 	return s
-}
-
-// jsonLine prefixes a JSON decoding error with the line it points at.
-func jsonLine(b []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(b)) {
-		return err
-	}
-	return fmt.Errorf("line %d: %w", bytes.Count(b[:off], []byte("\n"))+1, err)
 }

@@ -3,6 +3,8 @@ package pricing
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 )
 
 // runSummary is the part of a run's summary.json that pricing's tests give
@@ -35,7 +37,7 @@ type runSummary struct {
 func parseRunSummary(name string, b []byte) (SweepRun, error) {
 	var s runSummary
 	if err := json.Unmarshal(b, &s); err != nil {
-		return SweepRun{}, fmt.Errorf("%s: %w", name, jsonLine(b, err))
+		return SweepRun{}, fmt.Errorf("%s: %w", name, jsonline.Error(b, err))
 	}
 	if s.Throughput == nil || s.Requests == nil {
 		return SweepRun{}, fmt.Errorf("%s: no throughput or requests field: not a tokenbench summary", name)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tokenbench/tokenbench/internal/jsonline"
+
 	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/pricing"
 	"github.com/tokenbench/tokenbench/report"
@@ -197,7 +199,7 @@ func readRunEngine(dir string) (runEngine, error) {
 	}
 	var info bench.RunInfo
 	if err := json.Unmarshal(b, &info); err != nil {
-		return runEngine{}, fmt.Errorf("%s: %w", path, report.JSONErrorLine(b, err))
+		return runEngine{}, fmt.Errorf("%s: %w", path, jsonline.Error(b, err))
 	}
 	r := runEngine{Model: info.Target.Model}
 	if info.Target.Builtin && info.Engine != nil {

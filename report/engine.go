@@ -59,8 +59,6 @@ type specCollector struct {
 	// usage-reported prefix reuse
 	cachedIn, cachedOf float64
 	cachedSeen         bool
-	// scratch is reused for each record's gaps (eventSpecScratch).
-	scratch []float64
 }
 
 type accTPOT struct{ al, tpot float64 }
@@ -85,7 +83,7 @@ func (c *specCollector) add(r *bench.Record) {
 		c.resp.hasDrafted = c.resp.hasDrafted || hasDrafted
 		c.resp.note(rest)
 	}
-	tokens, esteps, eest, eok := eventSpecScratch(r, &c.scratch)
+	tokens, esteps, eest, eok := eventSpec(r)
 	if eok {
 		c.ev.requests++
 		c.ev.accepted += tokens - esteps // tokens = steps + accepted
@@ -93,7 +91,7 @@ func (c *specCollector) add(r *bench.Record) {
 		c.ev.note(eest)
 	}
 	// The request's acceptance length: from its response fields if any,
-	// else from its events (requestAcceptance).
+	// else from its events.
 	if r.TPOTMS != nil {
 		switch {
 		case rok:

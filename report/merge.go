@@ -86,9 +86,12 @@ func Merge(dirs []string, out string, opt MergeOptions) (*MergeResult, error) {
 type shardRun struct {
 	dir  string
 	info bench.RunInfo
+	// work is the shard's workload.json, read once with its run.json; nil
+	// when it has none that reads.
+	work *bench.WorkloadInfo
 }
 
-// readShards reads the shards' run.json. With AllowPartial a directory
+// readShards reads the shards' run.json and workload.json. With AllowPartial a directory
 // without one (a pod that never started) is skipped with a warning; its
 // shard is then reported missing.
 func readShards(dirs []string, opt MergeOptions) ([]shardRun, []string, error) {
@@ -112,7 +115,11 @@ func readShards(dirs []string, opt MergeOptions) ([]shardRun, []string, error) {
 		if ri.Shards != nil {
 			return nil, nil, fmt.Errorf("report: merge: %s is already a merged run", d)
 		}
-		out = append(out, shardRun{dir: d, info: ri})
+		sr := shardRun{dir: d, info: ri}
+		if wi, err := bench.ReadWorkloadInfo(d); err == nil {
+			sr.work = &wi
+		}
+		out = append(out, sr)
 	}
 	if len(out) == 0 {
 		return nil, skipped, fmt.Errorf("report: merge: none of %s holds a run", strings.Join(dirs, ", "))
@@ -275,8 +282,8 @@ func writeMerged(shards []shardRun, set *bench.ShardSet, dir string) (*MergeResu
 		if err := keepShardFiles(s.dir, filepath.Join(dir, ref.Files)); err != nil {
 			return nil, err
 		}
-		if wi, err := bench.ReadWorkloadInfo(s.dir); err == nil {
-			requests += wi.Requests
+		if s.work != nil {
+			requests += s.work.Requests
 		}
 		if !slices.Contains(hosts, s.info.Host) {
 			hosts = append(hosts, s.info.Host)
@@ -292,7 +299,7 @@ func writeMerged(shards []shardRun, set *bench.ShardSet, dir string) (*MergeResu
 		return nil, err
 	}
 	wi := bench.WorkloadInfo{Requests: requests}
-	if w0, err := bench.ReadWorkloadInfo(shards[0].dir); err == nil {
+	if w0 := shards[0].work; w0 != nil {
 		wi.File = w0.File
 	}
 	if r, disagree := commonPrefixReuse(shards); r != nil {

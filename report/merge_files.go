@@ -84,15 +84,14 @@ func mergeEngine(shards []shardRun, set *bench.ShardSet, dir string, sum *Summar
 func commonPrefixReuse(shards []shardRun) (v *float64, disagree bool) {
 	seen := 0
 	for _, s := range shards {
-		wi, err := bench.ReadWorkloadInfo(s.dir)
-		if err != nil || wi.IntendedPrefixReuse == nil {
+		if s.work == nil || s.work.IntendedPrefixReuse == nil {
 			continue
 		}
 		seen++
-		if v != nil && *v != *wi.IntendedPrefixReuse {
+		if v != nil && *v != *s.work.IntendedPrefixReuse {
 			return nil, true
 		}
-		v = wi.IntendedPrefixReuse
+		v = s.work.IntendedPrefixReuse
 	}
 	if seen != len(shards) {
 		return nil, seen > 0

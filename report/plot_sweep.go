@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"slices"
 	"strconv"
 
+	"github.com/tokenbench/tokenbench/pricing"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -50,44 +50,24 @@ func (sw *Sweep) Chart() []SweepPoint {
 
 // ParetoFront returns the indices of the points no other point beats on
 // both interactivity and per-GPU throughput (higher is better for both),
-// ordered by interactivity. Points without TPOT are left out.
+// ordered by interactivity. Points without TPOT are left out. The front is
+// pricing.ParetoFront's, the one that cost at a target interactivity reads
+// off: output tokens/s stands for per-GPU throughput (every point of a
+// sweep has the same GPUs, so the order is the same), and each point's
+// index rides in its Label.
 func ParetoFront(pts []SweepPoint) []int {
-	idx := make([]int, 0, len(pts))
+	var ps []pricing.Point
 	for i, p := range pts {
 		if p.HasTPOT {
-			idx = append(idx, i)
+			ps = append(ps, pricing.Point{Interactivity: p.Interactivity, ThroughputPerGPU: p.OutputTokensPerS, Label: strconv.Itoa(i)})
 		}
 	}
-	// Highest interactivity first; among equals, highest throughput first.
-	slices.SortStableFunc(idx, func(a, b int) int {
-		pa, pb := pts[a], pts[b]
-		switch {
-		case pa.Interactivity != pb.Interactivity:
-			return cmpDesc(pa.Interactivity, pb.Interactivity)
-		default:
-			return cmpDesc(pa.OutputTokensPerS, pb.OutputTokensPerS)
-		}
-	})
 	var front []int
-	best := -1.0
-	for _, i := range idx {
-		if pts[i].OutputTokensPerS > best {
-			front = append(front, i)
-			best = pts[i].OutputTokensPerS
-		}
+	for _, p := range pricing.ParetoFront(ps) {
+		i, _ := strconv.Atoi(p.Label)
+		front = append(front, i)
 	}
-	slices.Reverse(front)
 	return front
-}
-
-func cmpDesc(a, b float64) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	}
-	return 0
 }
 
 // sweepFigures draws latency against throughput (p50 solid, p99 dashed)

@@ -25,11 +25,10 @@ type SpecFigures struct {
 
 // specCounts accumulates one source over requests.
 type specCounts struct {
-	requests                  int
-	drafted, accepted, steps  float64
-	hasDrafted                bool
-	estimators                map[string]int
-	tokensAfterFirst, stepsEv float64
+	requests                 int
+	drafted, accepted, steps float64
+	hasDrafted               bool
+	estimators               map[string]int
 }
 
 // responseSpec reads the per-response fields engines add: llama.cpp's
@@ -71,13 +70,6 @@ func responseSpec(r *bench.Record) (drafted, accepted, steps float64, hasDrafted
 // of those in time (a buffering gateway, decode stalled behind another
 // request's prefill, a loaded host) are no evidence of drafts.
 func eventSpec(r *bench.Record) (tokens, steps float64, estimator string, ok bool) {
-	var scratch []float64
-	return eventSpecScratch(r, &scratch)
-}
-
-// eventSpecScratch is eventSpec with a buffer for the gaps, reused from
-// record to record, and the p90 gap found by selection instead of a sort.
-func eventSpecScratch(r *bench.Record, scratch *[]float64) (tokens, steps float64, estimator string, ok bool) {
 	n := len(r.EventsMS)
 	if n < 2 || r.OutputTokens < 2 {
 		return 0, 0, "", false
@@ -136,18 +128,6 @@ func (c *specCounts) figures(source string) *SpecFigures {
 		f.AcceptanceRate, f.DraftTokens = &rate, &d
 	}
 	return f
-}
-
-// acceptanceLength of one request, from its responses' fields if any, else
-// from its events; ok is false when neither gives one.
-func requestAcceptance(r *bench.Record) (float64, bool) {
-	if _, acc, steps, _, _, ok := responseSpec(r); ok {
-		return 1 + acc/steps, true
-	}
-	if tokens, steps, _, ok := eventSpec(r); ok && steps > 0 {
-		return tokens / steps, true
-	}
-	return 0, false
 }
 
 // disagreement lists pairs of sources whose acceptance lengths differ by

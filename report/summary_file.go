@@ -5,11 +5,11 @@ package report
 // back for every consumer (cost, cost project, the HTML report, merge).
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 
 	"github.com/tokenbench/tokenbench/pricing"
 )
@@ -32,14 +32,14 @@ func ReadSummary(path string) (*Summary, error) {
 func ParseSummary(name string, b []byte) (*Summary, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(b, &keys); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, JSONErrorLine(b, err))
+		return nil, fmt.Errorf("%s: %w", name, jsonline.Error(b, err))
 	}
 	if keys["requests"] == nil && keys["throughput"] == nil {
 		return nil, fmt.Errorf("%s: no requests or throughput field: not a tokenbench summary of one run", name)
 	}
 	var s Summary
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, JSONErrorLine(b, err))
+		return nil, fmt.Errorf("%s: %w", name, jsonline.Error(b, err))
 	}
 	if s.Requests.Errors == nil {
 		s.Requests.Errors = map[string]int{}
@@ -89,24 +89,6 @@ func ParseSummary(name string, b []byte) (*Summary, error) {
 		}
 	}
 	return &s, nil
-}
-
-// JSONErrorLine prefixes a JSON decoding error of b with the line it points
-// at, when it points at one.
-func JSONErrorLine(b []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(b)) {
-		return err
-	}
-	return fmt.Errorf("line %d: %w", bytes.Count(b[:off], []byte("\n"))+1, err)
 }
 
 // PricingThroughput is what pricing.NewCost prices: the run's throughputs

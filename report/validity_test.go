@@ -12,7 +12,6 @@ import (
 )
 
 func fptr(v float64) *float64 { return &v }
-func iptr(v int) *int         { return &v }
 
 // healthy is the Health of an idle client.
 func healthy() *bench.Health {
