@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tokenbench/tokenbench/bench"
 	"io"
 	"net/http"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/bench/route"
 	"github.com/tokenbench/tokenbench/workloads"
 )
@@ -67,8 +67,10 @@ func (c *Cluster) Close() {
 
 // Gauges reads replica i's scheduler now.
 func (c *Cluster) Gauges(i int) (route.Gauges, bool) {
-	s := c.Engines[i].stats()
-	return route.Gauges{Running: s.running, Waiting: s.waiting, KVUsage: s.kvUsage}, true
+	e := c.Engines[i]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sched.gauges(), true
 }
 
 // ServeHTTP routes generation requests and serves the rest.
