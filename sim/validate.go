@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // Metrics lists the seven figures of a Measured summary, in the order
@@ -31,8 +33,8 @@ func Summarize(results []ReplayResult) (Measured, int) {
 		if r.Err != nil || r.Tokens == 0 {
 			continue
 		}
-		ttft = append(ttft, ms(r.TTFT()))
-		e2e = append(e2e, ms(r.E2E()))
+		ttft = append(ttft, bench.Ms(r.TTFT()))
+		e2e = append(e2e, bench.Ms(r.E2E()))
 		out += float64(r.Tokens)
 	}
 	n := len(ttft)
@@ -50,8 +52,6 @@ func Summarize(results []ReplayResult) (Measured, int) {
 	}
 	return m, n
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func mean(xs []float64) float64 {
 	s := 0.0
