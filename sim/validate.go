@@ -37,20 +37,26 @@ func Summarize(results []ReplayResult) (Measured, int) {
 		e2e = append(e2e, bench.Ms(r.E2E()))
 		out += float64(r.Tokens)
 	}
-	n := len(ttft)
-	if n == 0 {
+	if len(ttft) == 0 {
 		return Measured{}, 0
 	}
+	return measuredOf(ttft, e2e, out), len(ttft)
+}
+
+// measuredOf summarizes the TTFTs and E2Es (ms, one each per completed
+// request, sorted here in place) of requests that generated outputs tokens
+// in all, as Summarize defines the figures. ttft must not be empty.
+func measuredOf(ttft, e2e []float64, outputs float64) Measured {
 	slices.Sort(ttft)
 	slices.Sort(e2e)
 	m := Measured{
 		TTFTMean: mean(ttft), TTFTP90: quantile(ttft, 0.9), TTFTP99: quantile(ttft, 0.99),
 		E2EMean: mean(e2e), E2EP90: quantile(e2e, 0.9), E2EP99: quantile(e2e, 0.99),
 	}
-	if meanOut := out / float64(n); meanOut > 1 {
+	if meanOut := outputs / float64(len(ttft)); meanOut > 1 {
 		m.ITLMean = (m.E2EMean - m.TTFTMean) / (meanOut - 1)
 	}
-	return m, n
+	return m
 }
 
 func mean(xs []float64) float64 {
