@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
 )
@@ -90,8 +89,6 @@ type Prediction struct {
 	// Requests is how many requests completed in the replay; Refused how
 	// many the engine refused (longer than its KV cache).
 	Requests, Refused int
-	// Wall is how long the replay took.
-	Wall time.Duration
 }
 
 // APE is the absolute percentage error of each figure, in the order of
@@ -117,12 +114,11 @@ func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
 	if err != nil {
 		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
 	}
-	t0 := time.Now()
 	res, err := Replay(d, e.Requests(o))
 	if err != nil {
 		return Prediction{}, err
 	}
-	p := Prediction{Experiment: e, Measured: e.Actual["overall"], Wall: time.Since(t0)}
+	p := Prediction{Experiment: e, Measured: e.Actual["overall"]}
 	p.Predicted, p.Requests = Summarize(res)
 	p.Refused = len(res) - p.Requests
 	if p.Requests == 0 {
