@@ -58,6 +58,11 @@ func NewCluster(cfg Config, n int, p route.Policy, opts route.Options) (*Cluster
 	return c, nil
 }
 
+// ReplicaName names replica i of a Cluster or VirtualCluster: in the
+// X-Tokenbench-Endpoint header, the engine label of /metrics and records'
+// endpoint.
+func ReplicaName(i int) string { return fmt.Sprintf("replica-%d", i) }
+
 // Close stops every engine.
 func (c *Cluster) Close() {
 	for _, e := range c.Engines {
@@ -100,7 +105,7 @@ func (c *Cluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := c.Router.Pick(wr, r.Header.Get(SessionHeader), c.Gauges)
 	defer c.Router.Done(d)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	w.Header().Set(EndpointHeader, fmt.Sprintf("replica-%d", d.Index))
+	w.Header().Set(EndpointHeader, ReplicaName(d.Index))
 	c.Engines[d.Index].ServeHTTP(w, r)
 }
 
@@ -113,7 +118,7 @@ func (c *Cluster) serveMetrics(w http.ResponseWriter) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		name, value := "engine", fmt.Sprintf("replica-%d", i)
+		name, value := "engine", ReplicaName(i)
 		for _, mf := range mfs {
 			m := merged[mf.GetName()]
 			if m == nil {

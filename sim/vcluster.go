@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
@@ -19,7 +18,6 @@ import (
 // route.
 type VirtualCluster struct {
 	Engines []*VirtualEngine
-	Names   []string
 	Router  *route.Router
 	Target  bench.Target
 }
@@ -34,9 +32,6 @@ func NewVirtualCluster(cfg Config, n int, p route.Policy, opts route.Options, cl
 	c := &VirtualCluster{Router: r, Target: t}
 	if c.Engines, err = newVirtualEngines(cfg, clock, n); err != nil {
 		return nil, err
-	}
-	for i := range n {
-		c.Names = append(c.Names, fmt.Sprintf("replica-%d", i))
 	}
 	return c, nil
 }
@@ -75,7 +70,7 @@ func (c *VirtualCluster) StartSession(session string, req workloads.Request, sch
 	info := route.Info(c.Router.Policy(), d)
 	c.Engines[d.Index].Start(c.Target, req, sched, func(rec bench.Record, reply workloads.Reply) {
 		c.Router.Done(d)
-		rec.Endpoint, rec.Route = c.Names[d.Index], info
+		rec.Endpoint, rec.Route = ReplicaName(d.Index), info
 		done(rec, reply)
 	})
 }
