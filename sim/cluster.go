@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tokenbench/tokenbench/bench"
 	"io"
 	"net/http"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/bench/route"
 	"github.com/tokenbench/tokenbench/workloads"
 )
@@ -58,6 +58,11 @@ func NewCluster(cfg Config, n int, p route.Policy, opts route.Options) (*Cluster
 	return c, nil
 }
 
+// ReplicaName names replica i of a Cluster or VirtualCluster: in the
+// X-Tokenbench-Endpoint header, the engine label of /metrics and records'
+// endpoint.
+func ReplicaName(i int) string { return fmt.Sprintf("replica-%d", i) }
+
 // Close stops every engine.
 func (c *Cluster) Close() {
 	for _, e := range c.Engines {
@@ -67,8 +72,10 @@ func (c *Cluster) Close() {
 
 // Gauges reads replica i's scheduler now.
 func (c *Cluster) Gauges(i int) (route.Gauges, bool) {
-	s := c.Engines[i].stats()
-	return route.Gauges{Running: s.running, Waiting: s.waiting, KVUsage: s.kvUsage}, true
+	e := c.Engines[i]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sched.gauges(), true
 }
 
 // ServeHTTP routes generation requests and serves the rest.
@@ -98,7 +105,7 @@ func (c *Cluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := c.Router.Pick(wr, r.Header.Get(SessionHeader), c.Gauges)
 	defer c.Router.Done(d)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	w.Header().Set(EndpointHeader, fmt.Sprintf("replica-%d", d.Index))
+	w.Header().Set(EndpointHeader, ReplicaName(d.Index))
 	c.Engines[d.Index].ServeHTTP(w, r)
 }
 
@@ -111,7 +118,7 @@ func (c *Cluster) serveMetrics(w http.ResponseWriter) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		name, value := "engine", fmt.Sprintf("replica-%d", i)
+		name, value := "engine", ReplicaName(i)
 		for _, mf := range mfs {
 			m := merged[mf.GetName()]
 			if m == nil {

@@ -3,6 +3,8 @@ package sim
 import (
 	"maps"
 	"slices"
+
+	"github.com/tokenbench/tokenbench/bench/route"
 )
 
 // counters are the scheduler's cumulative counts, exposed under vLLM's
@@ -85,6 +87,12 @@ type stats struct {
 	running, waiting int
 	kvUsage          float64 // share of KV blocks held by sequences
 	counters
+}
+
+// gauges is what a router reads of the scheduler: the gauges of stats
+// without copying its counters.
+func (s *scheduler) gauges() route.Gauges {
+	return route.Gauges{Running: len(s.running), Waiting: len(s.waiting), KVUsage: s.kv.usage()}
 }
 
 func (s *scheduler) stats() stats {

@@ -39,8 +39,7 @@ func newBlockPool(blocks int, caching bool) *blockPool {
 	return p
 }
 
-// total is the number of blocks; numFree those no sequence holds.
-func (p *blockPool) total() int   { return len(p.ref) }
+// numFree is the number of blocks no sequence holds.
 func (p *blockPool) numFree() int { return p.free }
 
 // usage is vLLM's kv_cache_usage_perc: the share of blocks held by sequences

@@ -130,14 +130,13 @@ func (r *response) usage() *usage {
 func (r *response) timings() *timings {
 	c := r.choices[0]
 	res := c.res
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	t := &timings{CacheN: res.cached, PromptN: c.prompt - res.cached, PredictedN: res.generated}
-	t.PromptMs = ms(res.firstToken - res.promptStart)
+	t.PromptMs = usMs(res.firstToken - res.promptStart)
 	if t.PromptN > 0 && t.PromptMs > 0 {
 		t.PromptPerTokenMs = t.PromptMs / float64(t.PromptN)
 		t.PromptPerSecond = 1000 * float64(t.PromptN) / t.PromptMs
 	}
-	t.PredictedMs = ms(res.lastToken - res.firstToken)
+	t.PredictedMs = usMs(res.lastToken - res.firstToken)
 	if n := t.PredictedN - 1; n > 0 && t.PredictedMs > 0 {
 		t.PredictedPerTokenMs = t.PredictedMs / float64(n)
 		t.PredictedPerSecond = 1000 * float64(n) / t.PredictedMs

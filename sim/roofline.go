@@ -156,9 +156,3 @@ type stepLoad struct {
 func (d Deployment) stepDuration(l stepLoad) time.Duration {
 	return d.Config.scale(d.stepTime(l).Seconds)
 }
-
-// forward is the seconds one forward pass of the target model takes over
-// tokens tokens with the given attention work.
-func (d Deployment) forward(tokens int, attnPairs float64, kvTokens int) float64 {
-	return d.forwardTime(tokens, attnPairs, kvTokens).Seconds
-}

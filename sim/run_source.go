@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sort"
 	"time"
 
@@ -101,13 +100,7 @@ func ReadRunExperiment(dir string, deployment Config) (Experiment, []string, err
 	if len(ttft) == 0 {
 		return e, notes, fmt.Errorf("sim: results %s: no completed request with a TTFT to calibrate on", dir)
 	}
-	slices.Sort(ttft)
-	slices.Sort(e2e)
-	m := Measured{TTFTMean: mean(ttft), TTFTP90: quantile(ttft, 0.9), TTFTP99: quantile(ttft, 0.99),
-		E2EMean: mean(e2e), E2EP90: quantile(e2e, 0.9), E2EP99: quantile(e2e, 0.99)}
-	if mo := outSum / float64(len(ttft)); mo > 1 {
-		m.ITLMean = (m.E2EMean - m.TTFTMean) / (mo - 1)
-	}
+	m := measuredOf(ttft, e2e, outSum)
 	if m.ITLMean <= 0 {
 		return e, notes, errors.New("sim: results " + dir + ": outputs of one token: no ITL to calibrate on")
 	}

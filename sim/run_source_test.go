@@ -36,9 +36,9 @@ func writeRun(t *testing.T, cfg Config, mode string, reqs []ReplayRequest, built
 	}
 	var b strings.Builder
 	for i, r := range res {
-		ttft := ms(r.TTFT())
-		rec := bench.Record{RequestID: "r", OK: true, TSchedMS: ms(reqs[i].At), TStartMS: ms(reqs[i].At), TTFTMS: &ttft,
-			E2EMS: ms(r.E2E()), InputTokens: reqs[i].Prompt, OutputTokens: r.Tokens}
+		ttft := bench.Ms(r.TTFT())
+		rec := bench.Record{RequestID: "r", OK: true, TSchedMS: bench.Ms(reqs[i].At), TStartMS: bench.Ms(reqs[i].At), TTFTMS: &ttft,
+			E2EMS: bench.Ms(r.E2E()), InputTokens: reqs[i].Prompt, OutputTokens: r.Tokens}
 		line, _ := json.Marshal(rec)
 		b.Write(append(line, '\n'))
 	}

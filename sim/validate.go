@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
+
+	"github.com/tokenbench/tokenbench/bench"
 )
 
 // Metrics lists the seven figures of a Measured summary, in the order
@@ -31,27 +32,31 @@ func Summarize(results []ReplayResult) (Measured, int) {
 		if r.Err != nil || r.Tokens == 0 {
 			continue
 		}
-		ttft = append(ttft, ms(r.TTFT()))
-		e2e = append(e2e, ms(r.E2E()))
+		ttft = append(ttft, bench.Ms(r.TTFT()))
+		e2e = append(e2e, bench.Ms(r.E2E()))
 		out += float64(r.Tokens)
 	}
-	n := len(ttft)
-	if n == 0 {
+	if len(ttft) == 0 {
 		return Measured{}, 0
 	}
+	return measuredOf(ttft, e2e, out), len(ttft)
+}
+
+// measuredOf summarizes the TTFTs and E2Es (ms, one each per completed
+// request, sorted here in place) of requests that generated outputs tokens
+// in all, as Summarize defines the figures. ttft must not be empty.
+func measuredOf(ttft, e2e []float64, outputs float64) Measured {
 	slices.Sort(ttft)
 	slices.Sort(e2e)
 	m := Measured{
 		TTFTMean: mean(ttft), TTFTP90: quantile(ttft, 0.9), TTFTP99: quantile(ttft, 0.99),
 		E2EMean: mean(e2e), E2EP90: quantile(e2e, 0.9), E2EP99: quantile(e2e, 0.99),
 	}
-	if meanOut := out / float64(n); meanOut > 1 {
+	if meanOut := outputs / float64(len(ttft)); meanOut > 1 {
 		m.ITLMean = (m.E2EMean - m.TTFTMean) / (meanOut - 1)
 	}
-	return m, n
+	return m
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func mean(xs []float64) float64 {
 	s := 0.0
@@ -84,8 +89,6 @@ type Prediction struct {
 	// Requests is how many requests completed in the replay; Refused how
 	// many the engine refused (longer than its KV cache).
 	Requests, Refused int
-	// Wall is how long the replay took.
-	Wall time.Duration
 }
 
 // APE is the absolute percentage error of each figure, in the order of
@@ -111,12 +114,11 @@ func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
 	if err != nil {
 		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
 	}
-	t0 := time.Now()
 	res, err := Replay(d, e.Requests(o))
 	if err != nil {
 		return Prediction{}, err
 	}
-	p := Prediction{Experiment: e, Measured: e.Actual["overall"], Wall: time.Since(t0)}
+	p := Prediction{Experiment: e, Measured: e.Actual["overall"]}
 	p.Predicted, p.Requests = Summarize(res)
 	p.Refused = len(res) - p.Requests
 	if p.Requests == 0 {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
@@ -19,7 +18,6 @@ import (
 // route.
 type VirtualCluster struct {
 	Engines []*VirtualEngine
-	Names   []string
 	Router  *route.Router
 	Target  bench.Target
 }
@@ -32,21 +30,33 @@ func NewVirtualCluster(cfg Config, n int, p route.Policy, opts route.Options, cl
 		return nil, err
 	}
 	c := &VirtualCluster{Router: r, Target: t}
-	for i := range n {
-		e, err := NewVirtualEngine(cfg, clock)
-		if err != nil {
-			return nil, err
-		}
-		c.Engines = append(c.Engines, e)
-		c.Names = append(c.Names, fmt.Sprintf("replica-%d", i))
+	if c.Engines, err = newVirtualEngines(cfg, clock, n); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
+// newVirtualEngines starts n engines of cfg on clock.
+func newVirtualEngines(cfg Config, clock *VirtualClock, n int) ([]*VirtualEngine, error) {
+	es := make([]*VirtualEngine, n)
+	for i := range es {
+		e, err := NewVirtualEngine(cfg, clock)
+		if err != nil {
+			return nil, err
+		}
+		es[i] = e
+	}
+	return es, nil
+}
+
+// gaugesOf reads the engines' schedulers, for a router.
+func gaugesOf(es []*VirtualEngine) route.GaugeFunc {
+	return func(i int) (route.Gauges, bool) { return es[i].e.sched.gauges(), true }
+}
+
 // Gauges reads replica i's state now, as a scrape of its /metrics would.
 func (c *VirtualCluster) Gauges(i int) (route.Gauges, bool) {
-	s := c.Engines[i].e.sched
-	return route.Gauges{Running: len(s.running), Waiting: len(s.waiting), KVUsage: s.kv.usage()}, true
+	return c.Engines[i].e.sched.gauges(), true
 }
 
 // Start implements VirtualTarget for a request of no session.
@@ -60,7 +70,7 @@ func (c *VirtualCluster) StartSession(session string, req workloads.Request, sch
 	info := route.Info(c.Router.Policy(), d)
 	c.Engines[d.Index].Start(c.Target, req, sched, func(rec bench.Record, reply workloads.Reply) {
 		c.Router.Done(d)
-		rec.Endpoint, rec.Route = c.Names[d.Index], info
+		rec.Endpoint, rec.Route = ReplicaName(d.Index), info
 		done(rec, reply)
 	})
 }

@@ -101,19 +101,11 @@ func NewVirtualDisagg(cfg Config, d Disagg, p route.Policy, opts route.Options, 
 	if v.DecodeRt, err = route.New(route.LeastOutstanding, d.Decode, opts); err != nil {
 		return nil, err
 	}
-	for range d.Prefill {
-		e, err := NewVirtualEngine(cfg, clock)
-		if err != nil {
-			return nil, err
-		}
-		v.Prefill = append(v.Prefill, e)
+	if v.Prefill, err = newVirtualEngines(cfg, clock, d.Prefill); err != nil {
+		return nil, err
 	}
-	for range d.Decode {
-		e, err := NewVirtualEngine(cfg, clock)
-		if err != nil {
-			return nil, err
-		}
-		v.Decode = append(v.Decode, e)
+	if v.Decode, err = newVirtualEngines(cfg, clock, d.Decode); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -123,13 +115,6 @@ func PrefillName(i int) string { return fmt.Sprintf("prefill-%d", i) }
 
 // DecodeName names decode engine i.
 func DecodeName(i int) string { return fmt.Sprintf("decode-%d", i) }
-
-func gaugesOf(es []*VirtualEngine) route.GaugeFunc {
-	return func(i int) (route.Gauges, bool) {
-		s := es[i].e.sched
-		return route.Gauges{Running: len(s.running), Waiting: len(s.waiting), KVUsage: s.kv.usage()}, true
-	}
-}
 
 // Start implements VirtualTarget.
 func (v *VirtualDisagg) Start(req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {

@@ -118,7 +118,6 @@ func TestVirtualRunOpenLoopAndStops(t *testing.T) {
 		}
 	}
 	// A cap of one in flight delays starts but keeps the intended t_sched.
-	src, _ = workloads.Open(spec)
 	spec.Synthetic.OutputTokens = 64
 	src, _ = workloads.Open(spec)
 	recs, _ = runSource(t, bench.Load{Arrival: a, Concurrency: 1, Requests: 5}, src)

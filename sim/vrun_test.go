@@ -191,7 +191,7 @@ func TestVirtualEngineAppliesReplayTerms(t *testing.T) {
 	if err != nil || res[0].Err != nil {
 		t.Fatal(err, res[0].Err)
 	}
-	want := ms(res[0].TTFT())
+	want := bench.Ms(res[0].TTFT())
 	if got := *r.TTFTMS; math.Abs(got-want) > 1e-6 {
 		t.Errorf("TTFT %.6f ms on run's virtual clock, %.6f ms in the replay", got, want)
 	}

@@ -73,7 +73,7 @@ func (s *VirtualScraper) Samples() []metricscrape.Sample {
 }
 
 func (s *VirtualScraper) record(phase string) {
-	smp := metricscrape.Sample{TMS: bench0(s.clock.Now()), Phase: phase}
+	smp := metricscrape.Sample{TMS: usMs(s.clock.Now()), Phase: phase}
 	reading, err := s.read()
 	if err != nil {
 		smp.Error = err.Error()
@@ -96,8 +96,9 @@ func (s *VirtualScraper) record(phase string) {
 	}
 }
 
-// bench0 is a clock time in ms, rounded to the µs as scrape samples are.
-func bench0(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+// usMs is d in ms, truncated to the µs, as scrape samples and llama.cpp's
+// timings give them.
+func usMs(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
 
 // Metrics reads the engine's metrics now: its /metrics text, parsed as a
 // scrape of a server is.

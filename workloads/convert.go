@@ -115,22 +115,6 @@ func (l *limitSessions) Next() (*Session, error) {
 	return l.SessionReader.Next()
 }
 
-// sliceSessions yields sessions built in memory.
-type sliceSessions struct {
-	list []*Session
-	i    int
-}
-
-func (s *sliceSessions) Next() (*Session, error) {
-	if s.i >= len(s.list) {
-		return nil, io.EOF
-	}
-	s.i++
-	return s.list[s.i-1], nil
-}
-
-func (s *sliceSessions) Close() error { return nil }
-
 // funcSessions yields sessions from a function, for formats that build each
 // session only when it is needed.
 type funcSessions struct {

@@ -178,50 +178,64 @@ func openMooncakeSessions(path string, blockTokens int, seed uint64) (SessionRea
 		return nil, err
 	}
 	defer f.Close()
-	reqs, err := readMooncake(f, filepath.Base(path))
+	name := filepath.Base(path)
+	reqs, err := readMooncake(f, name)
 	if err != nil {
 		return nil, err
 	}
 	if blockTokens == 0 {
 		blockTokens = mcBlockTokens
 	}
-	sessions := groupMooncake(reqs, blockTokens)
-	name := filepath.Base(path)
-	i := 0
-	return mcSessions{funcSessions: funcSessions{next: func() (*Session, error) {
-		if i >= len(sessions) {
-			return nil, io.EOF
-		}
-		i++
-		s := mooncakeSession(sessions[i-1], blockTokens, seed)
-		s.where = fmt.Sprintf("%s line %d", name, sessions[i-1][0].line)
-		return s, nil
-	}}, name: name, groups: sessions}, nil
+	return &mcSessions{name: name, groups: groupMooncake(reqs, blockTokens), blockTokens: blockTokens, seed: seed}, nil
 }
 
 // mcSessions plays grouped Mooncake requests as sessions; the file was
 // validated when it was read, so its heads are known without building
 // the prompts.
 type mcSessions struct {
-	funcSessions
-	name   string
-	groups [][]mcRequest
+	name        string
+	groups      [][]mcRequest
+	blockTokens int
+	seed        uint64
+	next        int // groups played
 }
 
-func (m mcSessions) heads() []sessionHead {
+func (m *mcSessions) Next() (*Session, error) {
+	if m.next >= len(m.groups) {
+		return nil, io.EOF
+	}
+	g := m.groups[m.next]
+	m.next++
+	s := mooncakeSession(g, m.blockTokens, m.seed)
+	s.where = m.head(g).where
+	return s, nil
+}
+
+func (m *mcSessions) Close() error { return nil }
+
+func (m *mcSessions) heads() []sessionHead {
 	hs := make([]sessionHead, len(m.groups))
 	for i, g := range m.groups {
-		start := g[0].timestampMS
-		hs[i] = sessionHead{id: fmt.Sprintf("mooncake-%d", g[0].line), where: fmt.Sprintf("%s line %d", m.name, g[0].line), startMS: &start}
+		hs[i] = m.head(g)
 	}
 	return hs
 }
+
+// head is the session group g becomes: its id and start are those
+// mooncakeSession gives it.
+func (m *mcSessions) head(g []mcRequest) sessionHead {
+	start := g[0].timestampMS
+	return sessionHead{id: mcSessionID(g[0]), where: fmt.Sprintf("%s line %d", m.name, g[0].line), startMS: &start}
+}
+
+// mcSessionID names the session that first opens.
+func mcSessionID(first mcRequest) string { return fmt.Sprintf("mooncake-%d", first.line) }
 
 // mooncakeSession builds the turns of one grouped session.
 func mooncakeSession(reqs []mcRequest, blockTokens int, seed uint64) *Session {
 	first := reqs[0]
 	start := first.timestampMS
-	s := &Session{ID: fmt.Sprintf("mooncake-%d", first.line), StartMS: &start}
+	s := &Session{ID: mcSessionID(first), StartMS: &start}
 	words := func(n int, stream uint64) string {
 		return mcWords(n, seed^0x5e55105e55105e55, uint64(first.line)<<32|stream)
 	}

@@ -198,12 +198,13 @@ func parseSWEAgent(b []byte, id string) (*Session, error) {
 		}
 	}
 	sweThinkTimes(s, actions, steps)
-	own, err := sweOwnTools(tr.Tools, tr.ReplayConfig)
+	rt := readReplayTools(tr.ReplayConfig)
+	own, err := sweOwnTools(tr.Tools, rt)
 	if err != nil {
 		return nil, err
 	}
 	if used || len(own) > 0 {
-		s.Tools = sweTools(own, tr.ReplayConfig, s.Turns)
+		s.Tools = sweTools(own, rt, s.Turns)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 // lists is added: from the docs when they have it, else derived from the
 // calls (its parameters are the argument names seen, typed by their values,
 // none required).
-func sweTools(own []openai.Tool, replayConfig json.RawMessage, turns []Turn) []openai.Tool {
+func sweTools(own []openai.Tool, rt sweReplayTools, turns []Turn) []openai.Tool {
 	var tools []openai.Tool
 	have := map[string]bool{}
 	add := func(t openai.Tool) {
@@ -29,7 +29,7 @@ func sweTools(own []openai.Tool, replayConfig json.RawMessage, turns []Turn) []o
 	for _, t := range own {
 		add(t)
 	}
-	docs := parseCommandDocs(sweCommandDocs(replayConfig))
+	docs := parseCommandDocs(rt.commandDocs())
 	if len(own) == 0 {
 		for _, t := range docs {
 			add(t)
@@ -104,46 +104,48 @@ func jsonSchemaType(v any) string {
 	return "string"
 }
 
-// sweCommandDocs digs replay_config.agent.tools.command_docs out of a
-// replay config, stored as an object or as a JSON string.
-func sweCommandDocs(raw json.RawMessage) string {
+// sweReplayTools is replay_config.agent.tools of a trajectory: its
+// command_docs and its tools list, each left raw.
+type sweReplayTools struct {
+	CommandDocs json.RawMessage `json:"command_docs"`
+	Tools       json.RawMessage `json:"tools"`
+}
+
+// readReplayTools digs replay_config.agent.tools out of a replay config,
+// stored as an object or as a JSON string (zero when it has none).
+func readReplayTools(raw json.RawMessage) sweReplayTools {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		raw = json.RawMessage(s)
 	}
 	var rc struct {
 		Agent struct {
-			Tools struct {
-				CommandDocs string `json:"command_docs"`
-			} `json:"tools"`
+			Tools sweReplayTools `json:"tools"`
 		} `json:"agent"`
 	}
 	if json.Unmarshal(raw, &rc) != nil {
+		return sweReplayTools{}
+	}
+	return rc.Agent.Tools
+}
+
+// commandDocs is the command_docs text ("" when absent or not a string).
+func (rt sweReplayTools) commandDocs() string {
+	var docs string
+	if json.Unmarshal(rt.CommandDocs, &docs) != nil {
 		return ""
 	}
-	return rc.Agent.Tools.CommandDocs
+	return docs
 }
 
 // sweOwnTools reads the trajectory's own tool definitions: its top-level
 // "tools", else replay_config.agent.tools.tools when that is a list (the
 // OpenAI definitions SWE-agent sends in function-calling mode). Errors name
 // the field.
-func sweOwnTools(top []json.RawMessage, replayConfig json.RawMessage) ([]openai.Tool, error) {
+func sweOwnTools(top []json.RawMessage, rt sweReplayTools) ([]openai.Tool, error) {
 	field := "tools"
 	if len(top) == 0 {
-		raw := replayConfig
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			raw = json.RawMessage(s)
-		}
-		var rc struct {
-			Agent struct {
-				Tools struct {
-					Tools json.RawMessage `json:"tools"`
-				} `json:"tools"`
-			} `json:"agent"`
-		}
-		if json.Unmarshal(raw, &rc) != nil || json.Unmarshal(rc.Agent.Tools.Tools, &top) != nil {
+		if json.Unmarshal(rt.Tools, &top) != nil {
 			return nil, nil // absent, or not a list: not a tools list of ours
 		}
 		field = "replay_config.agent.tools.tools"
