@@ -106,7 +106,7 @@ func (e *runEnv) prepareRouting(ctx context.Context, o *RunOptions, urls []strin
 		}
 		name := bench.RedactURL(u)
 		if builtinGPUs > 0 {
-			name = fmt.Sprintf("replica-%d", i)
+			name = sim.ReplicaName(i)
 		}
 		targets = append(targets, route.Target{Name: name, Doer: c})
 		names = append(names, name)

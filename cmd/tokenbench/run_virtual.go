@@ -48,7 +48,7 @@ func (e *runEnv) prepareVirtual(o *RunOptions) error {
 	} else if n := o.Route.Replicas; n > 1 {
 		names := make([]string, n)
 		for i := range names {
-			names[i] = fmt.Sprintf("replica-%d", i)
+			names[i] = sim.ReplicaName(i)
 		}
 		e.routing = &bench.RoutingInfo{Policy: string(o.Route.policy), Endpoints: names, Replicas: n, GPUs: n * d.Config.TP}
 		e.say("tokenbench: %d replicas behind the %s router", n, o.Route.policy)
