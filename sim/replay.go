@@ -43,7 +43,7 @@ func (r ReplayResult) E2E() time.Duration { return r.Last - r.Arrival }
 // scheduler Timing.FrontendOverhead after it arrives (the API server's
 // parsing and tokenisation, which the HTTP engine pays in real time instead),
 // and each token reaches the client Timing.OutputLag step durations after
-// its step ends. With Timing.AsyncScheduling a request arriving while a
+// its step ends, never before the request's earlier tokens. With Timing.AsyncScheduling a request arriving while a
 // step runs joins the step after the next.
 // Results are in the order of reqs; the run is deterministic.
 func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
@@ -93,12 +93,18 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 		}
 		prevStart, ran = now, true
 		now += st.duration
-		at := now + time.Duration(lag*float64(st.duration))
+		lagged := now + time.Duration(lag*float64(st.duration))
 		for _, e := range st.emits {
 			i := index[e.id]
 			o := &out[i]
+			// A stream's tokens reach the client in order: a short step's
+			// tokens wait behind a long step's still in output processing
+			// (as VirtualEngine delivers them).
+			at := lagged
 			if o.Tokens == 0 {
 				o.First = at
+			} else {
+				at = max(at, o.Last)
 			}
 			o.Last, o.Tokens = at, e.n
 			if e.done {

@@ -65,3 +65,24 @@ func TestReplayAsyncScheduling(t *testing.T) {
 		t.Errorf("async TTFT %v, sync %v: want about one decode step (%v) more", a.TTFT(), s.TTFT(), decodeStep)
 	}
 }
+
+// A stream's tokens reach the client in order: with a long lag, the token
+// of a short decode step still waits for the token of the long prefill step
+// before it, as VirtualEngine delivers them.
+func TestReplayOutputLagKeepsOrder(t *testing.T) {
+	tm := DefaultTiming()
+	tm.OutputLag = 3
+	reqs := []ReplayRequest{{Prompt: 6000, Output: 2}}
+	got := replayOne(t, tm, reqs)[0]
+	if got.Last < got.First {
+		t.Fatalf("last token at %v before the first at %v", got.Last, got.First)
+	}
+	d, err := DefaultConfig().Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefill := d.StepDuration(6000, 0, 6000)
+	if want := prefill + time.Duration(3*float64(prefill)); got.First != want || got.Last != want {
+		t.Errorf("first %v, last %v: want both at the prefill step's delivery %v", got.First, got.Last, want)
+	}
+}
