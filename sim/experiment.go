@@ -201,7 +201,18 @@ type RequestOptions struct {
 	// ~470-token prefill per request would cost, and fitted with either
 	// reading, repeated questions predict better (docs/ENGINE.md).
 	FreshQuestions bool
+	// ClientTimeout is the load generator's total timeout per request
+	// (0: none). inference-perf sets none by default, which leaves
+	// aiohttp's default total timeout of 300 s (InferencePerfTimeout):
+	// requests that would take longer fail and are not in the measured
+	// figures, and the server aborts them, freeing their slots.
+	ClientTimeout time.Duration
 }
+
+// InferencePerfTimeout is the total timeout of an inference-perf request
+// when its configuration sets none (request_timeout: null): aiohttp's
+// default ClientTimeout(total=300).
+const InferencePerfTimeout = 300 * time.Second
 
 // Requests builds the experiment's requests as inference-perf sends them in
 // multi-turn mode: G x U users, each a session whose context is one system
@@ -248,7 +259,7 @@ func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
 					p[k] = splitmix64(p[k] ^ uint64(i+1)<<20)
 				}
 			}
-			out = append(out, ReplayRequest{At: start + time.Duration(k)*gap, Prompt: len(p), Keys: p, Output: s.OutputLen})
+			out = append(out, ReplayRequest{At: start + time.Duration(k)*gap, Prompt: len(p), Keys: p, Output: s.OutputLen, Timeout: o.ClientTimeout})
 			i++
 		}
 		start += time.Duration(st.DurationS * float64(time.Second))

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"container/heap"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -19,7 +21,16 @@ type ReplayRequest struct {
 	Keys []uint64
 	// Output is the number of tokens generated (ignore_eos).
 	Output int
+	// Timeout, when positive, is the client's total timeout: a request
+	// not finished that long after it arrived is abandoned (the engine
+	// aborts it at its next step, freeing its batch slot and KV cache) and
+	// fails with ErrReplayTimeout.
+	Timeout time.Duration
 }
+
+// ErrReplayTimeout is the error of a replayed request its client abandoned
+// (ReplayRequest.Timeout).
+var ErrReplayTimeout = errors.New("sim: the client's timeout passed before the last token")
 
 // ReplayResult is what one request saw on the virtual clock. First and Last
 // are the ends of the steps that emitted its first and last tokens.
@@ -60,7 +71,18 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 	var now, prevStart time.Duration
 	ran := false // the last iteration ran a step that ended at now
 	next := 0
+	ids := make([]seqID, len(reqs))
+	var deadlines deadlineHeap
 	for {
+		// Clients that gave up are gone before the step starts.
+		for len(deadlines) > 0 && deadlines[0].at <= now {
+			dl := heap.Pop(&deadlines).(deadline)
+			if _, active := index[ids[dl.i]]; active {
+				s.cancel(ids[dl.i])
+				delete(index, ids[dl.i])
+				out[dl.i].Err = ErrReplayTimeout
+			}
+		}
 		cutoff := now
 		if ran && d.Config.Timing.AsyncScheduling {
 			cutoff = prevStart // the step starting now was planned when the last one started
@@ -79,6 +101,10 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 				continue
 			}
 			index[id] = i
+			ids[i] = id
+			if r.Timeout > 0 {
+				heap.Push(&deadlines, deadline{at: r.At + r.Timeout, i: i})
+			}
 		}
 		st, ok := s.step(now)
 		if !ok {
@@ -109,7 +135,33 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 			o.Last, o.Tokens = at, e.n
 			if e.done {
 				delete(index, e.id)
+				if t := reqs[i].Timeout; t > 0 && at-o.Arrival > t {
+					o.Err = ErrReplayTimeout // its last token came after the client left
+				}
 			}
 		}
 	}
+}
+
+// deadline is when the client of request i gives up.
+type deadline struct {
+	at time.Duration
+	i  int
+}
+
+// deadlineHeap orders deadlines, earliest first (ties by request index,
+// so the replay stays deterministic).
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(a, b int) bool {
+	return h[a].at < h[b].at || h[a].at == h[b].at && h[a].i < h[b].i
+}
+func (h deadlineHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

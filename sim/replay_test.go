@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -84,5 +85,72 @@ func TestReplayOutputLagKeepsOrder(t *testing.T) {
 	prefill := d.StepDuration(6000, 0, 6000)
 	if want := prefill + time.Duration(3*float64(prefill)); got.First != want || got.Last != want {
 		t.Errorf("first %v, last %v: want both at the prefill step's delivery %v", got.First, got.Last, want)
+	}
+}
+
+// A client's timeout abandons its request: the engine aborts it at the next
+// step, waiting or running, and the request fails with ErrReplayTimeout;
+// none that completes took longer than its timeout.
+func TestReplayClientTimeout(t *testing.T) {
+	c := DefaultConfig()
+	c.MaxBatch = 1 // one at a time: the n-th request ends after n service times
+	d, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, err := Replay(d, []ReplayRequest{{Prompt: 200, Output: 50}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := lone[0].E2E()
+	for _, tc := range []struct {
+		timeout time.Duration
+		done    int
+	}{
+		{0, 10},
+		{service * 5 / 2, 2}, // the third is running at its deadline
+		{service * 10, 10},
+		{service / 2, 0},
+	} {
+		reqs := make([]ReplayRequest, 10)
+		for i := range reqs {
+			reqs[i] = ReplayRequest{Prompt: 200, Output: 50, Timeout: tc.timeout}
+		}
+		res, err := Replay(d, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for i, r := range res {
+			switch {
+			case r.Err == nil:
+				done++
+				if tc.timeout > 0 && r.E2E() > tc.timeout {
+					t.Errorf("timeout %v: request %d completed after %v", tc.timeout, i, r.E2E())
+				}
+			case !errors.Is(r.Err, ErrReplayTimeout):
+				t.Errorf("timeout %v: request %d: %v", tc.timeout, i, r.Err)
+			}
+		}
+		if done != tc.done {
+			t.Errorf("timeout %v (service %v): %d completed, want %d", tc.timeout, service, done, tc.done)
+		}
+		if m, n := Summarize(res); n != done || (n > 0 && m.E2EMean <= 0) {
+			t.Errorf("timeout %v: summary of %d requests (%+v), want the %d completed", tc.timeout, n, m, done)
+		}
+	}
+	// The abandoned requests free the engine: one arriving after their
+	// deadline is served at once instead of behind them.
+	reqs := make([]ReplayRequest, 10)
+	for i := range reqs {
+		reqs[i] = ReplayRequest{Prompt: 200, Output: 50, Timeout: service * 5 / 2}
+	}
+	reqs = append(reqs, ReplayRequest{At: 3 * service, Prompt: 200, Output: 50})
+	res, err := Replay(d, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late := res[10]; late.Err != nil || late.E2E() > service*3/2 {
+		t.Errorf("request after the others' deadline: E2E %v (%v), want about one service time %v", late.E2E(), late.Err, service)
 	}
 }

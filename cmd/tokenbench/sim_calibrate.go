@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ type SimCalibrateOptions struct {
 	StageSeconds   float64
 	CheckSeconds   float64
 	FreshQuestions bool
+	ClientTimeout  time.Duration
 	Seed           uint64
 	LeaveOneOut    bool
 	// Deployment is the real server's, for results directories that did
@@ -60,6 +62,9 @@ experiments and predicts them (as many fits again as there are models). The prof
 			if o.Out == "" {
 				return usageError{errors.New("--out FILE is required: where to write the engine profile")}
 			}
+			if o.ClientTimeout < 0 {
+				return usageError{fmt.Errorf("--client-timeout %v: want 0 (none) or more", o.ClientTimeout)}
+			}
 			if o.MaxEvaluations < 1 || o.StageSeconds < 0 || o.CheckSeconds < 0 {
 				return usageError{fmt.Errorf("--max-evals %d, --stage-seconds %v, --check-seconds %v: want at least 1 evaluation and non-negative durations",
 					o.MaxEvaluations, o.StageSeconds, o.CheckSeconds)}
@@ -93,7 +98,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 			if err != nil {
 				return err
 			}
-			req := sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions}
+			req := sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions, ClientTimeout: o.ClientTimeout}
 			c, err := sim.Calibrate(exps, base, sim.CalibrateOptions{Holdout: o.Holdout, CheckStageSeconds: o.CheckSeconds,
 				Fit: sim.FitOptions{MaxEvaluations: o.MaxEvaluations, StageSeconds: o.StageSeconds, Params: o.Params, Requests: req}})
 			if err != nil {
@@ -134,6 +139,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 60, "cap each load stage at this many seconds while fitting (0: whole stages)")
 	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
 	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
+	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "the load generator's total timeout per request: requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	d := &o.Deployment
 	fl.Var(&profileValue{&d.Model, lookupModelName}, "model", "results of a real server: its model profile (or --model-config)")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ type SimValidateOptions struct {
 	Output         string
 	StageSeconds   float64
 	FreshQuestions bool
+	ClientTimeout  time.Duration
 	Seed           uint64
 }
 
@@ -44,6 +46,9 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if o.Output != "table" && o.Output != "json" {
 				return usageError{fmt.Errorf("--output %q: want table or json", o.Output)}
 			}
+			if o.ClientTimeout < 0 {
+				return usageError{fmt.Errorf("--client-timeout %v: want 0 (none) or more", o.ClientTimeout)}
+			}
 			if o.StageSeconds < 0 {
 				return usageError{fmt.Errorf("--stage-seconds %v: want 0 (whole stages) or more", o.StageSeconds)}
 			}
@@ -58,7 +63,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if err != nil {
 				return err
 			}
-			v, err := sim.Validate(exps, base, sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions}, o.StageSeconds)
+			v, err := sim.Validate(exps, base, sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions, ClientTimeout: o.ClientTimeout}, o.StageSeconds)
 			if err != nil {
 				return err
 			}
@@ -74,6 +79,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 0, "cap each load stage at this many seconds (0: whole stages, as measured)")
 	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
+	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "the load generator's total timeout per request: requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	return cmd
 }

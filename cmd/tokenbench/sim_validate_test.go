@@ -87,6 +87,9 @@ func TestSimValidate(t *testing.T) {
 		{[]string{"validate", filepath.Join(t.TempDir(), "none.json")}, "no such file"},
 		{[]string{"validate", exps, "--engine-profile", exps}, "engine profile"},
 		{[]string{"validate", exps, "--engine-profile", "vllm-nightly"}, `"vllm-nightly": no such file, nor a shipped profile (defaults, vllm)`},
+		{[]string{"validate", exps, "--client-timeout", "-1s"}, "--client-timeout -1s: want 0 (none) or more"},
+		// Every request takes longer than the client waits.
+		{[]string{"validate", exps, "--client-timeout", "100ms"}, "no request completed in the replay"},
 	} {
 		errb.Reset()
 		if code := execute(f, NewCmdSimValidate(f, nil), c.args...); code == 0 || !strings.Contains(errb.String(), c.want) {
@@ -146,6 +149,7 @@ func TestSimCalibrate(t *testing.T) {
 	}{
 		{[]string{"calibrate", exps}, "--out FILE is required"},
 		{[]string{"calibrate", exps, "--out", prof, "--params", "speed"}, `no parameter "speed"`},
+		{[]string{"calibrate", exps, "--out", prof, "--client-timeout", "-5s"}, "--client-timeout -5s: want 0 (none) or more"},
 		{[]string{"calibrate", exps, "--out", prof, "--holdout", "nothing"}, `"nothing" names no experiment`},
 	} {
 		errb.Reset()
