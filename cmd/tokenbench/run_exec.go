@@ -113,7 +113,7 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 		e.target.Model = m
 	}
 	if !e.builtin && !o.NoPreflight {
-		if err := e.preflight(ctx); err != nil {
+		if err := e.preflight(ctx, o.Route.URLs); err != nil {
 			return stop, err
 		}
 	}

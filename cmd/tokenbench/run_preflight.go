@@ -11,22 +11,36 @@ import (
 	"github.com/tokenbench/tokenbench/bench"
 )
 
-// preflight sends the probe request; a wrong key, URL or model stops the
-// run before it sends its load (exit 2), a server nobody answers at stops
-// it too (exit 1). Any other failure is only reported: it is the server's
-// behaviour, which the run is there to measure.
-func (e *runEnv) preflight(ctx context.Context) error {
-	rec, err := bench.Preflight(ctx, e.target, bench.WithHTTPClient(&http.Client{Transport: sideTransport}))
-	var pe *bench.PreflightError
-	switch {
-	case errors.As(err, &pe) && pe.Class == bench.ErrConnect:
-		return err
-	case errors.As(err, &pe):
-		return usageError{err}
-	case err != nil:
-		return err
-	case !rec.OK:
-		e.say("tokenbench: the pre-flight request failed (%s, HTTP %d: %s); running anyway", rec.ErrorClass, rec.Status, rec.Error)
+// preflight sends the probe request to the run's endpoint, or to each of
+// urls when the run routes over several: a wrong key, URL or model on any
+// of them stops the run before it sends its load (exit 2), a server nobody
+// answers at stops it too (exit 1). Any other failure is only reported: it
+// is the server's behaviour, which the run is there to measure.
+func (e *runEnv) preflight(ctx context.Context, urls []string) error {
+	targets := []bench.Target{e.target}
+	if len(urls) > 1 {
+		targets = targets[:0]
+		for _, u := range urls {
+			t := e.target
+			t.BaseURL = u
+			targets = append(targets, t)
+		}
+	}
+	for _, t := range targets {
+		rec, err := bench.Preflight(ctx, t, bench.WithHTTPClient(&http.Client{Transport: sideTransport}))
+		var pe *bench.PreflightError
+		usage := errors.As(err, &pe) && pe.Class != bench.ErrConnect
+		if err != nil && len(targets) > 1 {
+			err = fmt.Errorf("endpoint %s: %w", bench.RedactURL(t.BaseURL), err)
+		}
+		switch {
+		case usage:
+			return usageError{err}
+		case err != nil:
+			return err
+		case !rec.OK:
+			e.say("tokenbench: the pre-flight request to %s failed (%s, HTTP %d: %s); running anyway", bench.RedactURL(t.BaseURL), rec.ErrorClass, rec.Status, rec.Error)
+		}
 	}
 	return nil
 }

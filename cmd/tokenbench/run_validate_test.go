@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/sim"
 )
 
 // TestRunRefusesBadInputBeforeAnything runs the real command (no runF) with
@@ -252,5 +253,33 @@ func TestRunSIGTERMExits143WithResults(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
 		t.Errorf("summary not written: %v", err)
+	}
+}
+
+// TestRunPreflightEveryEndpoint: routing over several endpoints probes
+// each; one that refuses the key stops the run before any load, named.
+func TestRunPreflightEveryEndpoint(t *testing.T) {
+	good := startEngine(t)
+	var hits atomic.Int64
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, `{"error":{"message":"invalid api key"}}`, http.StatusUnauthorized)
+	}))
+	defer bad.Close()
+	f, _, errb, _ := testFactory(nil)
+	dir := filepath.Join(t.TempDir(), "two")
+	code := Main(f, []string{"run", "--url", good, "--url", bad.URL + "/v1", "--model", sim.DefaultConfig().Model,
+		"--requests", "20", "--no-metrics", "--calibrate", "off", "--out", dir})
+	if code != ExitUsage {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if s := errb.String(); !strings.Contains(s, "endpoint "+bad.URL+"/v1") || !strings.Contains(s, "HTTP 401") {
+		t.Errorf("stderr %q: want the refusing endpoint named with its 401", s)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the refusing endpoint got %d requests, want the one probe", n)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("results directory exists (%v): want none before load", err)
 	}
 }
