@@ -207,12 +207,23 @@ type RequestOptions struct {
 	// requests that would take longer fail and are not in the measured
 	// figures, and the server aborts them, freeing their slots.
 	ClientTimeout time.Duration
+	// OverlapStages starts each load stage at its scheduled time, even
+	// while the previous stage's requests still run. The default is
+	// inference-perf's: a stage starts once the previous one's requests
+	// have all ended, InferencePerfStageGap later.
+	OverlapStages bool
 }
 
 // InferencePerfTimeout is the total timeout of an inference-perf request
 // when its configuration sets none (request_timeout: null): aiohttp's
 // default ClientTimeout(total=300).
 const InferencePerfTimeout = 300 * time.Second
+
+// ReplayOptions is how the load generator ran the stages of an experiment
+// built with o.
+func (o RequestOptions) ReplayOptions() ReplayOptions {
+	return ReplayOptions{DrainStages: !o.OverlapStages, StageGap: InferencePerfStageGap}
+}
 
 // Requests builds the experiment's requests as inference-perf sends them in
 // multi-turn mode: G x U users, each a session whose context is one system
@@ -221,7 +232,9 @@ const InferencePerfTimeout = 300 * time.Second
 // TemplateTokens shared tokens, then the session's system prompt (shared
 // with the group's other users through the prefix cache), then the user's
 // question (a new one each request with o.FreshQuestions). Arrivals are
-// constant within each stage.
+// constant within each stage; each request carries its stage's index, for
+// ReplayWith to start a stage when the one before has drained
+// (o.ReplayOptions).
 func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
 	if e.Replay != nil {
 		return e.Replay
@@ -248,7 +261,7 @@ func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
 	var out []ReplayRequest
 	var start time.Duration
 	i := 0
-	for _, st := range s.Stages {
+	for si, st := range s.Stages {
 		n := int(st.Rate*st.DurationS + 0.5)
 		gap := time.Duration(float64(time.Second) / st.Rate)
 		for k := range n {
@@ -259,7 +272,7 @@ func (e Experiment) Requests(o RequestOptions) []ReplayRequest {
 					p[k] = splitmix64(p[k] ^ uint64(i+1)<<20)
 				}
 			}
-			out = append(out, ReplayRequest{At: start + time.Duration(k)*gap, Prompt: len(p), Keys: p, Output: s.OutputLen, Timeout: o.ClientTimeout})
+			out = append(out, ReplayRequest{At: start + time.Duration(k)*gap, Prompt: len(p), Keys: p, Output: s.OutputLen, Timeout: o.ClientTimeout, Stage: si})
 			i++
 		}
 		start += time.Duration(st.DurationS * float64(time.Second))

@@ -26,7 +26,31 @@ type ReplayRequest struct {
 	// aborts it at its next step, freeing its batch slot and KV cache) and
 	// fails with ErrReplayTimeout.
 	Timeout time.Duration
+	// Stage numbers the load stage the request belongs to, in the order
+	// the stages run (0 for a replay without stages). With
+	// ReplayOptions.DrainStages a stage starts only once every request of
+	// the stages before it has ended: its requests arrive shifted so that
+	// its first one comes ReplayOptions.StageGap after that.
+	Stage int
 }
+
+// ReplayOptions are what a load generator does beside sending requests at
+// their times.
+type ReplayOptions struct {
+	// DrainStages starts each load stage (ReplayRequest.Stage) once the
+	// earlier stages' requests have all ended, as inference-perf does
+	// (it waits for a stage's requests to finish, then 1 s between stages
+	// and 1 s before the first request of the next).
+	DrainStages bool
+	// StageGap is the time from the end of a stage's last request to the
+	// first request of the next, with DrainStages.
+	StageGap time.Duration
+}
+
+// InferencePerfStageGap is inference-perf's time from a stage's end to the
+// next stage's first request: its stage interval (1 s by default) and the
+// second each stage gives its workers to fill their queues.
+const InferencePerfStageGap = 2 * time.Second
 
 // ErrReplayTimeout is the error of a replayed request its client abandoned
 // (ReplayRequest.Timeout).
@@ -58,11 +82,24 @@ func (r ReplayResult) E2E() time.Duration { return r.Last - r.Arrival }
 // step runs joins the step after the next.
 // Results are in the order of reqs; the run is deterministic.
 func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
+	return ReplayWith(d, reqs, ReplayOptions{})
+}
+
+// ReplayWith is Replay with the load generator's behaviour o: with
+// o.DrainStages, each request's Arrival is its At shifted with its stage.
+func ReplayWith(d Deployment, reqs []ReplayRequest, o ReplayOptions) ([]ReplayResult, error) {
 	order := make([]int, len(reqs))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return reqs[order[a]].At < reqs[order[b]].At })
+	if o.DrainStages {
+		sort.SliceStable(order, func(a, b int) bool {
+			ra, rb := reqs[order[a]], reqs[order[b]]
+			return ra.Stage < rb.Stage || ra.Stage == rb.Stage && ra.At < rb.At
+		})
+	} else {
+		sort.SliceStable(order, func(a, b int) bool { return reqs[order[a]].At < reqs[order[b]].At })
+	}
 	over := d.Config.Timing.FrontendOverhead
 	lag := d.Config.Timing.OutputLag
 	s := newScheduler(d)
@@ -73,6 +110,32 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 	next := 0
 	ids := make([]seqID, len(reqs))
 	var deadlines deadlineHeap
+	// Stages: the one whose requests are arriving, how far its arrivals
+	// are shifted, how many admitted requests have not ended, and when the
+	// last one that did ended (as its client saw it).
+	stage := 0
+	if len(order) > 0 {
+		stage = reqs[order[0]].Stage
+	}
+	var shift, lastEnd time.Duration
+	live := 0
+	const never = time.Duration(1<<63 - 1)
+	// arrival is when the next request reaches the server: never while
+	// its stage waits for the earlier ones to drain.
+	arrival := func() time.Duration {
+		r := reqs[order[next]]
+		if o.DrainStages && r.Stage != stage {
+			if live > 0 {
+				return never
+			}
+			stage, shift = r.Stage, max(lastEnd+o.StageGap-r.At, 0)
+		}
+		return r.At + shift
+	}
+	ended := func(at time.Duration) {
+		live--
+		lastEnd = max(lastEnd, at)
+	}
 	for {
 		// Clients that gave up are gone before the step starts.
 		for len(deadlines) > 0 && deadlines[0].at <= now {
@@ -81,29 +144,35 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 				s.cancel(ids[dl.i])
 				delete(index, ids[dl.i])
 				out[dl.i].Err = ErrReplayTimeout
+				ended(dl.at)
 			}
 		}
 		cutoff := now
 		if ran && d.Config.Timing.AsyncScheduling {
 			cutoff = prevStart // the step starting now was planned when the last one started
 		}
-		for ; next < len(order) && reqs[order[next]].At+over <= cutoff; next++ {
+		for ; next < len(order); next++ {
+			at := arrival()
+			if at == never || at+over > cutoff {
+				break
+			}
 			i := order[next]
 			r := reqs[i]
-			out[i].Arrival = r.At
+			out[i].Arrival = at
 			if r.Keys != nil && len(r.Keys) != r.Prompt {
 				return nil, fmt.Errorf("sim: replay request %d: %d keys for a prompt of %d tokens", i, len(r.Keys), r.Prompt)
 			}
 			id, err := s.add(seqRequest{prompt: r.Prompt, tokens: r.Keys, output: r.Output, reason: reasonLength,
-				key: splitmix64(uint64(i) + 1)}, r.At+over)
+				key: splitmix64(uint64(i) + 1)}, at+over)
 			if err != nil {
 				out[i].Err = err
 				continue
 			}
 			index[id] = i
 			ids[i] = id
+			live++
 			if r.Timeout > 0 {
-				heap.Push(&deadlines, deadline{at: r.At + r.Timeout, i: i})
+				heap.Push(&deadlines, deadline{at: at + r.Timeout, i: i})
 			}
 		}
 		st, ok := s.step(now)
@@ -111,8 +180,15 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 			if next == len(order) {
 				return out, nil
 			}
-			if !ran || reqs[order[next]].At+over > now {
-				now = max(now, reqs[order[next]].At+over)
+			if live > 0 {
+				// Nothing the scheduler can run, yet requests are admitted:
+				// let their stage end here rather than wait forever.
+				for range live {
+					ended(now)
+				}
+			}
+			if at := arrival(); !ran || at+over > now {
+				now = max(now, at+over)
 			}
 			ran = false
 			continue
@@ -135,6 +211,7 @@ func Replay(d Deployment, reqs []ReplayRequest) ([]ReplayResult, error) {
 			o.Last, o.Tokens = at, e.n
 			if e.done {
 				delete(index, e.id)
+				ended(at)
 				if t := reqs[i].Timeout; t > 0 && at-o.Arrival > t {
 					o.Err = ErrReplayTimeout // its last token came after the client left
 				}

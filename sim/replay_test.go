@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -152,5 +153,60 @@ func TestReplayClientTimeout(t *testing.T) {
 	}
 	if late := res[10]; late.Err != nil || late.E2E() > service*3/2 {
 		t.Errorf("request after the others' deadline: E2E %v (%v), want about one service time %v", late.E2E(), late.Err, service)
+	}
+}
+
+// With DrainStages a stage starts StageGap after the last request of the
+// stages before it ended, on an idle engine; without, at its own time.
+func TestReplayDrainStages(t *testing.T) {
+	c := DefaultConfig()
+	c.MaxBatch = 1
+	d, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, err := Replay(d, []ReplayRequest{{Prompt: 200, Output: 50}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := lone[0].E2E()
+	reqs := []ReplayRequest{
+		{Prompt: 200, Output: 50}, {Prompt: 200, Output: 50}, {Prompt: 200, Output: 50},
+		{At: service, Prompt: 200, Output: 50, Stage: 1}, // scheduled while stage 0 runs
+		{At: service + time.Millisecond, Prompt: 200, Output: 50, Stage: 1},
+	}
+	gap := 2 * time.Second
+	drained, err := ReplayWith(d, reqs, ReplayOptions{DrainStages: true, StageGap: gap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end0 := max(drained[0].Last, drained[1].Last, drained[2].Last)
+	if got := drained[3].Arrival; got != end0+gap {
+		t.Errorf("stage 1 starts at %v, want %v (stage 0 ended at %v, + %v)", got, end0+gap, end0, gap)
+	}
+	if got := drained[4].Arrival - drained[3].Arrival; got != time.Millisecond {
+		t.Errorf("stage 1's arrivals %v apart, want their scheduled 1ms", got)
+	}
+	if drained[3].TTFT() != lone[0].TTFT() {
+		t.Errorf("stage 1's first TTFT %v, want a lone request's %v (the engine drained)", drained[3].TTFT(), lone[0].TTFT())
+	}
+	// A stage whose clients gave up ends when the last of them left.
+	timed := slices.Clone(reqs)
+	for i := range 3 {
+		timed[i].Timeout = service * 3 / 2
+	}
+	res, err := ReplayWith(d, timed, ReplayOptions{DrainStages: true, StageGap: gap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[1].Err == nil || res[2].Err == nil || res[3].Arrival != service*3/2+gap {
+		t.Errorf("stage 0 timing out at %v: errors %v, %v; stage 1 at %v, want %v", service*3/2, res[1].Err, res[2].Err, res[3].Arrival, service*3/2+gap)
+	}
+	overlapped, err := Replay(d, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overlapped[3].Arrival != service || !(overlapped[3].TTFT() > service) {
+		t.Errorf("without draining: stage 1 arrives at %v (want %v) and waits %v (want more than %v)", overlapped[3].Arrival, service, overlapped[3].TTFT(), service)
 	}
 }

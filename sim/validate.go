@@ -114,7 +114,7 @@ func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
 	if err != nil {
 		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
 	}
-	res, err := Replay(d, e.Requests(o))
+	res, err := ReplayWith(d, e.Requests(o), o.ReplayOptions())
 	if err != nil {
 		return Prediction{}, err
 	}
