@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -47,8 +48,33 @@ func SampleMetric(path string) (metric, stat string, err error) {
 		path, strings.Join(latencyMetrics, ", "), strings.Join(throughputMetrics, ", "))
 }
 
+// MaxGapSamples is the most ITL gaps a run's samples keep (8 MB), the
+// same 2^20 up to which summary.json's ITL figures are exact: up to it the
+// gate's ITL samples are every gap, and its statistics summary.json's.
+// Past it they are a uniform random sample of the gaps (reservoir sampling
+// from a PCG generator with a fixed seed, so a function of the records in
+// file order): the statistic is the sample's, an estimate of the whole
+// run's, and the bootstrap interval is that of MaxGapSamples samples,
+// wider than the whole run's would be, so a regression must be larger to
+// fail. The bootstrap itself cannot use more: it draws resamples x samples
+// (DrawBudget), and every gap kept costs 8 bytes per run judged.
+const MaxGapSamples = 1 << 20
+
+// gapSeed seeds the ITL reservoir.
+const gapSeed = 0x697469_676170
+
+// maxThroughputBuckets caps the buckets of the throughput samples: a
+// window over 2^20 s (12 days; only a corrupt record stretches a run's
+// window that far) gets wider buckets rather than an allocation as large
+// as the window.
+const maxThroughputBuckets = 1 << 20
+
 // ReadSamples reads DIR/requests.jsonl into Samples. Torn or bad lines are
-// reported as warnings, as report does.
+// reported as warnings, as report does; so are values that are not finite
+// (NaN, +-Inf: a corrupt or hostile record whose numbers overflow when
+// combined, e.g. two event times of opposite sign near the largest
+// float64), which are left out of the samples and counted in one warning
+// with Line 0 (it is about the whole file).
 func ReadSamples(dir string) (Samples, []bench.Warning, error) {
 	c := &collector{}
 	warns, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), func(r bench.Record) error {
@@ -58,10 +84,15 @@ func ReadSamples(dir string) (Samples, []bench.Warning, error) {
 	if err != nil {
 		return nil, warns, fmt.Errorf("gate: %w", err)
 	}
-	return c.close(), warns, nil
+	s := c.close()
+	if w, ok := c.skippedWarning(); ok {
+		warns = append(warns, w)
+	}
+	return s, warns, nil
 }
 
-// SamplesOf computes Samples from records.
+// SamplesOf computes Samples from records; values that are not finite are
+// left out, as ReadSamples does.
 func SamplesOf(recs []bench.Record) Samples {
 	c := &collector{}
 	for _, r := range recs {
@@ -76,6 +107,56 @@ type collector struct {
 	any           bool
 	done          []float64 // t_done of successful requests
 	inTok, outTok []float64
+	// skipped counts values left out because they are not finite, by
+	// metric ("window" for records whose t_start or t_done is not).
+	skipped map[string]int
+	// gaps kept of gapsSeen (ITL reservoir); gapLimit overrides
+	// MaxGapSamples when > 0 (tests); rng draws the reservoir's slots.
+	gaps     []float64
+	gapsSeen int64
+	gapLimit int
+	rng      *rand.Rand
+}
+
+// put appends v to metric's samples, or counts it when it is not finite.
+func (c *collector) put(metric string, v float64) {
+	if !finite(v) {
+		c.skip(metric)
+		return
+	}
+	c.s[metric] = append(c.s[metric], v)
+}
+
+func (c *collector) skip(metric string) {
+	if c.skipped == nil {
+		c.skipped = map[string]int{}
+	}
+	c.skipped[metric]++
+}
+
+// putGap adds one ITL gap to the reservoir (Algorithm R): the first
+// limit gaps are kept, and the n-th after them replaces a kept one with
+// probability limit / n.
+func (c *collector) putGap(v float64) {
+	if !finite(v) {
+		c.skip("itl_ms")
+		return
+	}
+	limit := MaxGapSamples
+	if c.gapLimit > 0 {
+		limit = c.gapLimit
+	}
+	c.gapsSeen++
+	if len(c.gaps) < limit {
+		c.gaps = append(c.gaps, v)
+		return
+	}
+	if c.rng == nil {
+		c.rng = rand.New(rand.NewPCG(gapSeed, 0))
+	}
+	if j := c.rng.Int64N(c.gapsSeen); j < int64(limit) {
+		c.gaps[j] = v
+	}
 }
 
 func (c *collector) add(r bench.Record) {
@@ -85,41 +166,69 @@ func (c *collector) add(r bench.Record) {
 	if c.s == nil {
 		c.s = Samples{}
 	}
-	if !c.any || r.TStartMS < c.tMin {
-		c.tMin = r.TStartMS
+	tDone := r.TDoneMS()
+	inWindow := finite(r.TStartMS) && finite(tDone)
+	if inWindow {
+		if !c.any || r.TStartMS < c.tMin {
+			c.tMin = r.TStartMS
+		}
+		if !c.any || tDone > c.tMax {
+			c.tMax = tDone
+		}
+		c.any = true
+	} else {
+		c.skip("window")
 	}
-	if !c.any || r.TDoneMS() > c.tMax {
-		c.tMax = r.TDoneMS()
-	}
-	c.any = true
-	c.s["schedule_lag_ms"] = append(c.s["schedule_lag_ms"], r.TStartMS-r.TSchedMS)
+	c.put("schedule_lag_ms", r.TStartMS-r.TSchedMS)
 	if !r.OK {
 		return
 	}
-	c.done = append(c.done, r.TDoneMS())
-	c.inTok = append(c.inTok, float64(r.InputTokens))
-	c.outTok = append(c.outTok, float64(r.OutputTokens))
-	c.s["e2e_ms"] = append(c.s["e2e_ms"], r.E2EMS)
+	if inWindow {
+		c.done = append(c.done, tDone)
+		c.inTok = append(c.inTok, float64(r.InputTokens))
+		c.outTok = append(c.outTok, float64(r.OutputTokens))
+	}
+	c.put("e2e_ms", r.E2EMS)
 	if r.TTFTMS != nil {
-		c.s["ttft_ms"] = append(c.s["ttft_ms"], *r.TTFTMS)
-		c.s["ttft_sched_ms"] = append(c.s["ttft_sched_ms"], *r.TTFTMS+r.TStartMS-r.TSchedMS)
+		c.put("ttft_ms", *r.TTFTMS)
+		c.put("ttft_sched_ms", *r.TTFTMS+r.TStartMS-r.TSchedMS)
 	}
 	if r.TPOTMS != nil {
-		c.s["tpot_ms"] = append(c.s["tpot_ms"], *r.TPOTMS)
+		c.put("tpot_ms", *r.TPOTMS)
 		if *r.TPOTMS > 0 {
-			c.s["output_speed_tokens_per_s"] = append(c.s["output_speed_tokens_per_s"], 1000 / *r.TPOTMS)
+			c.put("output_speed_tokens_per_s", 1000 / *r.TPOTMS)
 		}
 	}
-	c.s["itl_ms"] = append(c.s["itl_ms"], r.ITLs()...)
+	for i := 1; i < len(r.EventsMS); i++ {
+		c.putGap(r.EventsMS[i] - r.EventsMS[i-1])
+	}
+}
+
+// skippedWarning says how many values were left out as not finite.
+func (c *collector) skippedWarning() (bench.Warning, bool) {
+	if len(c.skipped) == 0 {
+		return bench.Warning{}, false
+	}
+	names := make([]string, 0, len(c.skipped))
+	total := 0
+	for k, n := range c.skipped {
+		names = append(names, fmt.Sprintf("%s %d", k, n))
+		total += n
+	}
+	sort.Strings(names)
+	return bench.Warning{Msg: fmt.Sprintf("%d values that are not finite left out of the gate's samples (%s): corrupt records", total, strings.Join(names, ", "))}, true
 }
 
 func (c *collector) close() Samples {
 	if c.s == nil {
 		return Samples{}
 	}
+	if len(c.gaps) > 0 {
+		c.s["itl_ms"] = c.gaps
+	}
 	windowMS := c.tMax - c.tMin
-	if windowMS > 0 {
-		k := max(ThroughputBuckets, int(math.Floor(windowMS/1000)))
+	if windowMS > 0 && finite(windowMS) {
+		k := int(math.Min(math.Max(ThroughputBuckets, math.Floor(windowMS/1000)), maxThroughputBuckets))
 		width := windowMS / float64(k)
 		req, in, out := make([]float64, k), make([]float64, k), make([]float64, k)
 		for i, t := range c.done {
@@ -136,13 +245,24 @@ func (c *collector) close() Samples {
 			in[b] *= perS
 			out[b] *= perS
 		}
-		c.s["throughput.requests_per_s"] = req
-		c.s["throughput.input_tokens_per_s"] = in
-		c.s["throughput.output_tokens_per_s"] = out
-		c.s["throughput.total_tokens_per_s"] = tot
+		series := map[string][]float64{"throughput.requests_per_s": req, "throughput.input_tokens_per_s": in,
+			"throughput.output_tokens_per_s": out, "throughput.total_tokens_per_s": tot}
+		for name, v := range series {
+			// A window of a few subnormal milliseconds (corrupt times)
+			// overflows the rates: no samples rather than infinite ones.
+			if slices.ContainsFunc(v, func(x float64) bool { return !finite(x) }) {
+				c.skip(name)
+				continue
+			}
+			c.s[name] = v
+		}
+	} else if c.any && !finite(windowMS) {
+		c.skip("window")
 	}
 	for _, v := range c.s {
 		sort.Float64s(v)
 	}
 	return c.s
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -107,11 +107,11 @@ func (c *Catalog) Compare(sweeps []MeasuredSweep, o CompareOptions) (Comparison,
 	if len(sweeps) == 0 {
 		return Comparison{}, fmt.Errorf("pricing: no sweep to compare")
 	}
-	if !finite(o.Interactivity) || o.Interactivity <= 0 {
-		return Comparison{}, &OptionError{fmt.Sprintf("interactivity %v tokens/s/user: want a finite number > 0", o.Interactivity)}
+	if err := CheckInteractivity(o.Interactivity); err != nil {
+		return Comparison{}, err
 	}
-	if o.Provider != "" && o.Tier == "" {
-		return Comparison{}, lookupErr("provider %q given without a tier", o.Provider)
+	if err := CheckSelection(o.Tier, o.Provider); err != nil {
+		return Comparison{}, err
 	}
 	cmp := Comparison{InteractivityBasis: InteractivityBasis, TargetInteractivity: o.Interactivity,
 		Interpolation: Interpolation, Tier: o.Tier, Provider: o.Provider}

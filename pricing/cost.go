@@ -92,8 +92,8 @@ type Cost struct {
 // 3600 / 1e6), so that the same inputs give the same float, bit for bit:
 // $1.30 at 1,000 tokens/s on one GPU is exactly 1.3 / 3.6.
 func CostPerMTok(usdPerGPUHour float64, gpus int, tokensPerS float64) (float64, error) {
-	if usdPerGPUHour <= 0 || !finite(usdPerGPUHour) {
-		return 0, fmt.Errorf("pricing: price %v USD per GPU-hour: want a finite number > 0", usdPerGPUHour)
+	if err := CheckPrice(usdPerGPUHour); err != nil {
+		return 0, fmt.Errorf("pricing: %w", err)
 	}
 	if gpus < 1 {
 		return 0, fmt.Errorf("pricing: %d GPUs: want at least 1", gpus)
@@ -113,8 +113,8 @@ func CostPerMTok(usdPerGPUHour float64, gpus int, tokensPerS float64) (float64, 
 // NewCost computes every figure of Cost from a run's throughput and a quote.
 // Figures whose throughput (or power) is zero or unknown stay nil.
 func NewCost(tp Throughput, q Quote) (Cost, error) {
-	if q.USDPerGPUHour <= 0 || !finite(q.USDPerGPUHour) {
-		return Cost{}, fmt.Errorf("pricing: price %v USD per GPU-hour: want a finite number > 0", q.USDPerGPUHour)
+	if err := CheckPrice(q.USDPerGPUHour); err != nil {
+		return Cost{}, fmt.Errorf("pricing: %w", err)
 	}
 	if q.GPUs < 1 {
 		return Cost{}, fmt.Errorf("pricing: %d GPUs: want at least 1", q.GPUs)

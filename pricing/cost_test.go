@@ -46,7 +46,8 @@ func TestCostPerMTok(t *testing.T) {
 		{name: "Inf throughput", price: 1, gpus: 1, tps: math.Inf(1), wantError: "throughput +Inf"},
 		{name: "zero GPUs", price: 1, gpus: 0, tps: 1, wantError: "0 GPUs"},
 		{name: "zero price", price: 0, gpus: 1, tps: 1, wantError: "price 0"},
-		{name: "tiny throughput overflows", price: 1e300, gpus: 1, tps: 1e-300, wantError: "out of range"},
+		{name: "tiny throughput overflows", price: MaxUSDPerGPUHour, gpus: 1, tps: 1e-310, wantError: "out of range"},
+		{name: "absurd price", price: 1e300, gpus: 1, tps: 1, wantError: "at most 1000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,4 +30,9 @@
 // up: output cost plus input cost is not the cost of a request, and total
 // cost is not their sum. A figure whose throughput is zero or unknown is
 // absent (nil, JSON null), never Inf.
+//
+// One rule for a price: CheckPrice (finite, > 0, at most MaxUSDPerGPUHour
+// USD per GPU-hour) holds for --price of every cost command, for the
+// catalog's and a prices file's entries and for every quote; the cost
+// commands also share CheckInteractivity and CheckSelection.
 package pricing

@@ -30,8 +30,10 @@ func (c *Catalog) Quote(o Options) (Quote, error) {
 	if o.GPUs < 1 {
 		return Quote{}, fmt.Errorf("pricing: %d GPUs: want at least 1 (all GPUs serving the endpoint)", o.GPUs)
 	}
-	if o.USDPerGPUHour != 0 && (o.USDPerGPUHour < 0 || !finite(o.USDPerGPUHour)) {
-		return Quote{}, fmt.Errorf("pricing: price %v USD per GPU-hour: want a finite number > 0", o.USDPerGPUHour)
+	if o.USDPerGPUHour != 0 {
+		if err := CheckPrice(o.USDPerGPUHour); err != nil {
+			return Quote{}, fmt.Errorf("pricing: %w", err)
+		}
 	}
 	q := Quote{GPU: o.GPU, GPUs: o.GPUs, Tier: o.Tier, Provider: o.Provider}
 	g := c.find(o.GPU)

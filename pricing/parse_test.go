@@ -46,17 +46,22 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "negative price names its field's line",
 			yaml: "gpus:\n  - name: X\n    prices:\n      - tier: a\n        provider: b\n        usd_per_gpu_hour: -2\n",
-			want: []string{"prices.yaml line 6: gpus[0] (X) prices[0]: usd_per_gpu_hour must be a finite number > 0, got -2"},
+			want: []string{"prices.yaml line 6: gpus[0] (X) prices[0]: usd_per_gpu_hour: price -2 USD per GPU-hour: want a finite number > 0 and at most 1000000"},
 		},
 		{
 			name: "zero price",
 			yaml: "gpus:\n  - name: X\n    prices:\n      - {tier: a, provider: b}\n",
-			want: []string{"line 4: gpus[0] (X) prices[0]: usd_per_gpu_hour must be a finite number > 0, got 0"},
+			want: []string{"line 4: gpus[0] (X) prices[0]: usd_per_gpu_hour: price 0 USD per GPU-hour: want a finite number > 0 and at most 1000000"},
 		},
 		{
 			name: "infinite price",
 			yaml: "gpus:\n  - name: X\n    prices:\n      - {tier: a, provider: b, usd_per_gpu_hour: .inf}\n",
-			want: []string{"line 4:", "got +Inf"},
+			want: []string{"line 4:", "price +Inf USD per GPU-hour"},
+		},
+		{
+			name: "absurd price (a monthly rate?)",
+			yaml: "gpus:\n  - name: X\n    prices:\n      - {tier: a, provider: b, usd_per_gpu_hour: 2000000}\n",
+			want: []string{"line 4:", "price 2e+06 USD per GPU-hour: want a finite number > 0 and at most 1000000"},
 		},
 		{
 			name: "NaN spec",

@@ -102,8 +102,8 @@ func PriceSweep(s *Sweep, target float64, quotes []PriceQuote) (SweepCost, error
 	if gpus < 1 {
 		return SweepCost{}, fmt.Errorf("pricing: %d GPUs: want at least 1", gpus)
 	}
-	if !finite(target) || target <= 0 {
-		return SweepCost{}, &OptionError{fmt.Sprintf("interactivity %v tokens/s/user: want a finite number > 0", target)}
+	if err := CheckInteractivity(target); err != nil {
+		return SweepCost{}, err
 	}
 	var pts []Point
 	var runs []SweepRun

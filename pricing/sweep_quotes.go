@@ -41,11 +41,13 @@ func (c *Catalog) Quotes(o Options) ([]PriceQuote, error) {
 	if o.GPUs < 1 {
 		return nil, fmt.Errorf("pricing: %d GPUs: want at least 1", o.GPUs)
 	}
-	if o.USDPerGPUHour != 0 && (o.USDPerGPUHour < 0 || !finite(o.USDPerGPUHour)) {
-		return nil, fmt.Errorf("pricing: price %v USD per GPU-hour: want a finite number > 0", o.USDPerGPUHour)
+	if o.USDPerGPUHour != 0 {
+		if err := CheckPrice(o.USDPerGPUHour); err != nil {
+			return nil, fmt.Errorf("pricing: %w", err)
+		}
 	}
-	if o.Provider != "" && o.Tier == "" {
-		return nil, lookupErr("provider %q given without a tier", o.Provider)
+	if err := CheckSelection(o.Tier, o.Provider); err != nil {
+		return nil, err
 	}
 	user := PriceQuote{Quote: Quote{GPU: o.GPU, GPUs: o.GPUs, USDPerGPUHour: o.USDPerGPUHour, Source: UserPriceSource}}
 	g := c.find(o.GPU)

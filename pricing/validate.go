@@ -107,8 +107,8 @@ func (v *validator) prices(g *GPU, label string, pricesNode, gn *yaml.Node) {
 		if normalize(p.Provider) == "" {
 			v.add(at("provider"), "%s: provider is empty (market for a TCO tier, else aws, azure...)", pl)
 		}
-		if p.USDPerGPUHour <= 0 || !finite(p.USDPerGPUHour) {
-			v.add(at("usd_per_gpu_hour"), "%s: usd_per_gpu_hour must be a finite number > 0, got %v", pl, p.USDPerGPUHour)
+		if err := CheckPrice(p.USDPerGPUHour); err != nil {
+			v.add(at("usd_per_gpu_hour"), "%s: usd_per_gpu_hour: %v", pl, err)
 		}
 		if p.Date != "" && !validDate(p.Date) {
 			v.add(at("date"), "%s: date %q is not YYYY-MM or YYYY-MM-DD", pl, p.Date)

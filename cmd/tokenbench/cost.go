@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -74,15 +72,15 @@ To size a fleet for a load from a sweep, see tokenbench cost plan.`,
 			o.Dir = args[0]
 			gpusGiven := cmd.Flags().Changed("gpus")
 			if !gpusGiven && !cmd.Flags().Changed("interactivity") {
-				if n, gpu, why, ok := builtinGPUs(o.Dir); ok {
-					o.GPUs, gpusGiven = n, true
+				if g, ok := report.ReadBuiltinGPUs(o.Dir); ok {
+					o.GPUs, gpusGiven = g.GPUs, true
 					if o.GPU == "" {
-						o.GPU = gpu
+						o.GPU = g.GPU
 					}
-					fmt.Fprintf(f.Err, "tokenbench: --gpus %d from %s: %s\n", n, filepath.Join(o.Dir, bench.RunFile), why)
+					fmt.Fprintf(f.Err, "tokenbench: --gpus %d from %s: %s\n", g.GPUs, filepath.Join(o.Dir, bench.RunFile), g.Why)
 				}
 			}
-			if err := o.validate(gpusGiven, cmd.Flags().Changed("interactivity")); err != nil {
+			if err := o.validate(cmd.Flags(), gpusGiven); err != nil {
 				return usageError{err}
 			}
 			if runF != nil {
@@ -115,47 +113,47 @@ func addPriceFlags(fl *pflag.FlagSet, tier, provider *string, price *float64, pr
 	fl.StringVarP(output, "output", "o", "table", "output format: table or json")
 }
 
-// builtinGPUs reads from dir/run.json the GPUs a built-in engine run
-// stood for (all replicas, or both pools of a disaggregated run, times
-// the tensor-parallel size) and its GPU type; false for another server.
-func builtinGPUs(dir string) (n int, gpu, why string, ok bool) {
-	ri, err := bench.ReadRunInfo(dir)
-	if err != nil || !ri.Target.Builtin {
-		return 0, "", "", false
+// checkPriceFlags checks the flags addPriceFlags registered, with pricing's
+// rules and in one wording for every cost command: --price when given (0
+// too: leaving --price out is how the catalog's prices are chosen), and
+// --provider only within a --tier.
+func checkPriceFlags(fl *pflag.FlagSet, tier, provider string, price float64) error {
+	if fl.Lookup("price") != nil && fl.Changed("price") {
+		if err := pricing.CheckPrice(price); err != nil {
+			return fmt.Errorf("--price: %w", err)
+		}
 	}
-	var eng struct {
-		GPU string
-		TP  int
+	if pricing.CheckSelection(tier, provider) != nil {
+		return errors.New("--provider needs --tier")
 	}
-	if b, err := json.Marshal(ri.Engine); err == nil {
-		_ = json.Unmarshal(b, &eng)
+	return nil
+}
+
+// checkInteractivityFlag checks --interactivity with pricing's rule.
+func checkInteractivityFlag(v float64) error {
+	if pricing.CheckInteractivity(v) != nil {
+		return fmt.Errorf("--interactivity must be a finite number of output tokens/s per user > 0, got %v", v)
 	}
-	switch r := ri.Routing; {
-	case r != nil && r.Disagg != nil && r.GPUs > 0:
-		return r.GPUs, eng.GPU, fmt.Sprintf("%d prefill + %d decode engines of %d %s", r.Disagg.Prefill, r.Disagg.Decode, r.Disagg.TP, eng.GPU), true
-	case r != nil && r.GPUs > 0:
-		return r.GPUs, eng.GPU, fmt.Sprintf("%d replicas of %d %s", r.Replicas, eng.TP, eng.GPU), true
-	case eng.TP > 0:
-		return eng.TP, eng.GPU, fmt.Sprintf("the built-in engine on %d %s", eng.TP, eng.GPU), true
-	}
-	return 0, "", "", false
+	return nil
 }
 
 // validate checks the flags alone; the catalog checks the names.
-func (o *CostOptions) validate(gpusGiven, interactivityGiven bool) error {
+func (o *CostOptions) validate(fl *pflag.FlagSet, gpusGiven bool) error {
+	if fl.Changed("interactivity") {
+		if err := checkInteractivityFlag(o.Interactivity); err != nil {
+			return err
+		}
+	}
+	if err := checkPriceFlags(fl, o.Tier, o.Provider, o.Price); err != nil {
+		return err
+	}
 	switch {
-	case interactivityGiven && !(o.Interactivity > 0 && o.Interactivity < math.Inf(1)):
-		return fmt.Errorf("--interactivity must be a positive number of output tokens/s per user, got %v", o.Interactivity)
 	case o.GPU == "":
 		return errors.New("--gpu is required (see tokenbench pricing list)")
 	case !gpusGiven:
 		return errors.New("--gpus is required: every GPU serving the endpoint (replicas times tensor-parallel size)")
 	case o.GPUs < 1:
 		return fmt.Errorf("--gpus must be at least 1, got %d", o.GPUs)
-	case o.Price < 0 || o.Price != o.Price:
-		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
-	case o.Provider != "" && o.Tier == "":
-		return errors.New("--provider needs --tier")
 	case o.Price == 0 && o.Tier == "" && o.Interactivity == 0:
 		return errors.New("--tier is required unless --price is given (hyperscaler, neocloud, rental-3y, on-demand)")
 	}

@@ -2,11 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"math"
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tokenbench/tokenbench/pricing"
 	"github.com/tokenbench/tokenbench/report"
@@ -54,7 +53,7 @@ tokenbench cost project.`,
   tokenbench cost compare --interactivity 50 results/h100-sweep=h100x8 results/b200-sweep=b200x8 --prices my-prices.yaml`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(args, cmd.Flags().Changed("interactivity")); err != nil {
+			if err := o.validate(cmd.Flags(), args); err != nil {
 				return usageError{err}
 			}
 			if runF != nil {
@@ -71,14 +70,15 @@ tokenbench cost project.`,
 
 // validate checks the flags and parses the arguments; the catalog and the
 // sweeps check the rest.
-func (o *CostCompareOptions) validate(args []string, interactivityGiven bool) error {
-	switch {
-	case !interactivityGiven:
+func (o *CostCompareOptions) validate(fl *pflag.FlagSet, args []string) error {
+	if !fl.Changed("interactivity") {
 		return errors.New("--interactivity is required: the output tokens/s per user to compare the GPU types at")
-	case !(o.Interactivity > 0 && o.Interactivity < math.Inf(1)):
-		return fmt.Errorf("--interactivity must be a positive number of output tokens/s per user, got %v", o.Interactivity)
-	case o.Provider != "" && o.Tier == "":
-		return errors.New("--provider needs --tier")
+	}
+	if err := checkInteractivityFlag(o.Interactivity); err != nil {
+		return err
+	}
+	if err := checkPriceFlags(fl, o.Tier, o.Provider, 0); err != nil {
+		return err
 	}
 	if err := checkOutput(o.Output); err != nil {
 		return err

@@ -122,10 +122,9 @@ func (o *CostPlanOptions) validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--scale-by must be output, total or requests, got %q", o.ScaleBy)
 	case !(o.Headroom >= 0) || math.IsInf(o.Headroom, 0):
 		return fmt.Errorf("--headroom must be a fraction >= 0 (0.2 for 20%%), got %v", o.Headroom)
-	case o.Price < 0 || o.Price != o.Price || math.IsInf(o.Price, 0):
-		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
-	case o.Provider != "" && o.Tier == "":
-		return errors.New("--provider needs --tier")
+	}
+	if err := checkPriceFlags(cmd.Flags(), o.Tier, o.Provider, o.Price); err != nil {
+		return err
 	}
 	return checkOutput(o.Output)
 }

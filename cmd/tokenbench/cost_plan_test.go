@@ -44,7 +44,7 @@ func TestCostPlanFlagParsing(t *testing.T) {
 		{name: "unknown scaling", args: with("--scale-by", "vibes"), wantCode: ExitUsage, wantErr: `--scale-by must be output, total or requests, got "vibes"`},
 		{name: "negative headroom", args: with("--headroom", "-0.2"), wantCode: ExitUsage, wantErr: "--headroom must be a fraction >= 0"},
 		{name: "headroom as a percentage", args: with("--headroom", "20%"), wantCode: ExitUsage, wantErr: "headroom"},
-		{name: "negative price", args: with("--price", "-1"), wantCode: ExitUsage, wantErr: "--price must be a positive"},
+		{name: "negative price", args: with("--price", "-1"), wantCode: ExitUsage, wantErr: "--price: price -1 USD per GPU-hour"},
 		{name: "provider without tier", args: with("--provider", "aws"), wantCode: ExitUsage, wantErr: "--provider needs --tier"},
 		{name: "bad output", args: with("-o", "csv"), wantCode: ExitUsage, wantErr: "--output must be table or json"},
 		{name: "no dir", args: planArgs, wantCode: ExitError},

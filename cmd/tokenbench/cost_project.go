@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tokenbench/tokenbench/projection"
 	"github.com/tokenbench/tokenbench/sim"
@@ -65,7 +65,7 @@ GPU), each figure with its price source and GPU count.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
-			if err := o.validate(); err != nil {
+			if err := o.validate(cmd.Flags()); err != nil {
 				return usageError{err}
 			}
 			if runF != nil {
@@ -88,7 +88,7 @@ GPU), each figure with its price source and GPU count.`,
 
 // validate checks the flags alone; the profiles and the catalog check the
 // names.
-func (o *CostProjectOptions) validate() error {
+func (o *CostProjectOptions) validate(fl *pflag.FlagSet) error {
 	var to []string
 	for _, g := range o.To {
 		if g = strings.TrimSpace(g); g != "" {
@@ -103,10 +103,9 @@ func (o *CostProjectOptions) validate() error {
 		return fmt.Errorf("--tp and --to-tp must be at least 1, got %d and %d", o.TP, o.ToTP)
 	case o.GPUs < 0:
 		return fmt.Errorf("--gpus must be at least 1, got %d", o.GPUs)
-	case o.Price < 0 || math.IsNaN(o.Price) || math.IsInf(o.Price, 0):
-		return fmt.Errorf("--price must be a positive USD per GPU-hour, got %v", o.Price)
-	case o.Provider != "" && o.Tier == "":
-		return errors.New("--provider needs --tier")
+	}
+	if err := checkPriceFlags(fl, o.Tier, o.Provider, o.Price); err != nil {
+		return err
 	}
 	if err := checkOutput(o.Output); err != nil {
 		return err

@@ -160,6 +160,10 @@ func gateRun(ctx context.Context, f *Factory, o *GateOptions) error {
 func readSamples(f *Factory, dir string) (gate.Samples, error) {
 	s, warns, err := gate.ReadSamples(dir)
 	for _, w := range warns {
+		if w.Line == 0 { // about the whole file (gate.ReadSamples)
+			fmt.Fprintf(f.Err, "tokenbench: %s: %s\n", filepath.Join(dir, bench.RecordsFile), w.Msg)
+			continue
+		}
 		fmt.Fprintf(f.Err, "tokenbench: %s %s\n", filepath.Join(dir, bench.RecordsFile), w)
 	}
 	return s, err

@@ -22,7 +22,10 @@ type runEnv struct {
 	builtin bool
 	engine  any
 	client  *bench.Client
-	cal     *bench.Calibration
+	// budget is the run's one --max-buffer budget, shared by every client
+	// (the router's endpoints too): the flag bounds all streams together.
+	budget *bench.BufferBudget
+	cal    *bench.Calibration
 	// adaptations explain changes AdaptTarget made to the target.
 	adaptations []string
 	// virtual is the built-in engine's configuration under --clock
@@ -125,7 +128,8 @@ func (e *runEnv) prepare(ctx context.Context, o *RunOptions) (stop func(), err e
 			e.say("tokenbench: %s", n)
 		}
 	}
-	e.client, err = bench.NewClient(e.target, bench.WithBufferBudget(bench.NewBufferBudget(o.maxBuffer)))
+	e.budget = bench.NewBufferBudget(o.maxBuffer)
+	e.client, err = bench.NewClient(e.target, bench.WithBufferBudget(e.budget))
 	if err != nil {
 		return stop, err
 	}

@@ -100,7 +100,7 @@ func (e *runEnv) prepareRouting(ctx context.Context, o *RunOptions, urls []strin
 	for i, u := range urls {
 		t := e.target
 		t.BaseURL = u
-		c, err := bench.NewClient(t, bench.WithBufferBudget(bench.NewBufferBudget(o.maxBuffer)))
+		c, err := bench.NewClient(t, bench.WithBufferBudget(e.budget))
 		if err != nil {
 			return err
 		}

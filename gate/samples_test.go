@@ -1,0 +1,174 @@
+package gate
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tokenbench/tokenbench/bench"
+)
+
+// TestSamplesLeaveOutNonFinite: values that are not finite, made by
+// corrupt records whose numbers overflow when combined (the decoder itself
+// refuses 1e400 and NaN: such lines are skipped and warned about), never
+// reach the samples; they are counted in one warning. The other records'
+// samples are intact.
+func TestSamplesLeaveOutNonFinite(t *testing.T) {
+	lines := []string{
+		`{"ok":true,"t_sched_ms":0,"t_start_ms":0,"e2e_ms":10,"ttft_ms":2,"tpot_ms":1,"events_ms":[2,3,4]}`,
+		// ITL gap overflows: 1.7e308 - (-1.7e308) = +Inf.
+		`{"ok":true,"t_sched_ms":0,"t_start_ms":1,"e2e_ms":10,"ttft_ms":2,"tpot_ms":1,"events_ms":[-1.7e308,1.7e308,1.7e308]}`,
+		// output speed 1000 / 5e-324 = +Inf; TTFT from schedule overflows.
+		`{"ok":true,"t_sched_ms":-1.7e308,"t_start_ms":1.7e308,"e2e_ms":10,"ttft_ms":1.7e308,"tpot_ms":5e-324,"events_ms":[2,3]}`,
+		// t_done = t_start + e2e overflows: out of the window.
+		`{"ok":true,"t_sched_ms":0,"t_start_ms":1.7e308,"e2e_ms":1.7e308,"ttft_ms":2,"events_ms":[2,3]}`,
+		// The decoder refuses these lines: warned about, never a sample.
+		`{"ok":true,"t_start_ms":0,"e2e_ms":10,"ttft_ms":1e400}`,
+		`{"ok":true,"t_start_ms":0,"e2e_ms":10,"ttft_ms":NaN}`,
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, bench.RecordsFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, warns, err := ReadSamples(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for metric, v := range s {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Errorf("%s holds %v", metric, x)
+			}
+		}
+	}
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	want := []string{
+		"line 5: skipped corrupt record",
+		"line 6: skipped corrupt record",
+		"line 0: 5 values that are not finite left out of the gate's samples (itl_ms 1, output_speed_tokens_per_s 1, schedule_lag_ms 1, ttft_sched_ms 1, window 1): corrupt records",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings %q, want %d", got, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+	// The finite values are all there: 4 successful records' E2E, the
+	// gaps 1, 1 (first), 0 (second's second gap), 1, 1 (third, fourth).
+	if e2e := s["e2e_ms"]; len(e2e) != 4 {
+		t.Errorf("e2e_ms %v, want 4 samples", e2e)
+	}
+	if itl := s["itl_ms"]; !slices.Equal(itl, []float64{0, 1, 1, 1, 1}) {
+		t.Errorf("itl_ms %v, want [0 1 1 1 1]", itl)
+	}
+	// The same through SamplesOf: no warning there, no non-finite value.
+	recs := []bench.Record{{OK: true, TStartMS: 0, E2EMS: 1, EventsMS: []float64{-1.7e308, 1.7e308}}}
+	if itl := SamplesOf(recs)["itl_ms"]; len(itl) != 0 {
+		t.Errorf("SamplesOf kept %v", itl)
+	}
+	// A window of a subnormal millisecond overflows the rates: no
+	// throughput samples rather than infinite ones.
+	tiny := SamplesOf([]bench.Record{{OK: true, E2EMS: 0, OutputTokens: 1}, {OK: true, E2EMS: 1e-310, OutputTokens: 1}})
+	for _, m := range throughputMetrics {
+		if v, ok := tiny[m]; ok {
+			t.Errorf("%s: %v from a window of 1e-310 ms", m, v)
+		}
+	}
+}
+
+// TestITLSampleBounded: up to the limit the ITL samples are every gap;
+// past it a reservoir of exactly the limit, drawn from the gaps, the same
+// on every read, whose median estimates the whole run's.
+func TestITLSampleBounded(t *testing.T) {
+	const limit = 1000
+	gaps := func(n int) []bench.Record {
+		// n gaps uniform on [0, 1) in a scrambled order, 10 per request.
+		var recs []bench.Record
+		var ev []float64
+		at := 0.0
+		for i := range n {
+			if i%10 == 0 {
+				if len(ev) > 0 {
+					recs = append(recs, bench.Record{OK: true, E2EMS: 1, EventsMS: ev})
+				}
+				ev = []float64{at}
+			}
+			at += float64((i*7919)%n) / float64(n)
+			ev = append(ev, at)
+		}
+		return append(recs, bench.Record{OK: true, E2EMS: 1, EventsMS: ev})
+	}
+	collect := func(recs []bench.Record) []float64 {
+		c := &collector{gapLimit: limit}
+		for _, r := range recs {
+			c.add(r)
+		}
+		return c.close()["itl_ms"]
+	}
+	small := gaps(limit)
+	var all []float64
+	for _, r := range small {
+		all = append(all, r.ITLs()...)
+	}
+	slices.Sort(all)
+	if got := collect(small); !slices.Equal(got, all) {
+		t.Errorf("at the limit: %d samples, want every one of %d gaps", len(got), len(all))
+	}
+
+	big := gaps(20 * limit)
+	a, b := collect(big), collect(big)
+	if len(a) != limit || !slices.Equal(a, b) {
+		t.Fatalf("past the limit: %d samples (want %d), same on a second read: %v", len(a), limit, slices.Equal(a, b))
+	}
+	seen := map[float64]bool{}
+	for _, r := range big {
+		for _, g := range r.ITLs() {
+			seen[g] = true
+		}
+	}
+	for _, x := range a {
+		if !seen[x] {
+			t.Fatalf("sample %v is no gap of the run", x)
+		}
+	}
+	// Uniform gaps: the median of 1000 drawn is within 0.05 of 0.5 (about
+	// 3 standard errors; the draw is seeded, so this is a fixed outcome).
+	if m := statistic(a, "p50"); math.Abs(m-0.5) > 0.05 {
+		t.Errorf("reservoir median %v, want about 0.5", m)
+	}
+}
+
+// FuzzSamples: whatever a requests.jsonl holds, the samples are finite and
+// sorted, and reading never panics.
+func FuzzSamples(f *testing.F) {
+	f.Add(`{"ok":true,"t_start_ms":0,"e2e_ms":10,"ttft_ms":2,"tpot_ms":1,"events_ms":[2,3,4]}`)
+	f.Add(`{"ok":true,"t_start_ms":1,"e2e_ms":10,"events_ms":[-1.7e308,1.7e308]}`)
+	f.Add(`{"ok":true,"t_sched_ms":-1.7e308,"t_start_ms":1.7e308,"e2e_ms":1.7e308,"ttft_ms":1.7e308,"tpot_ms":5e-324}`)
+	f.Add(`{"ok":true,"t_start_ms":0,"e2e_ms":1e-310,"output_tokens":1}` + "\n" + `{"ok":true,"t_start_ms":0,"e2e_ms":0}`)
+	f.Add(`{"ok":true,"ttft_ms":1e400}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var recs []bench.Record
+		_, _ = bench.ReadRecords(strings.NewReader(body), func(r bench.Record) error {
+			recs = append(recs, r)
+			return nil
+		})
+		for metric, v := range SamplesOf(recs) {
+			if !slices.IsSorted(v) {
+				t.Errorf("%s not sorted", metric)
+			}
+			for _, x := range v {
+				if !finite(x) {
+					t.Fatalf("%s holds %v", metric, x)
+				}
+			}
+		}
+	})
+}
