@@ -14,11 +14,7 @@ import (
 // gitCommit. added is false when the run was there already (its status is
 // then updated when status is set).
 func RecordRun(ctx context.Context, dbPath, dir string, view *View, s Samples, status, gitCommit string) (added bool, err error) {
-	id, err := ReadIdentity(dir)
-	if err != nil {
-		return false, err
-	}
-	db, err := history.Open(ctx, dbPath)
+	id, db, err := openHistory(ctx, dbPath, dir)
 	if err != nil {
 		return false, err
 	}
@@ -34,11 +30,7 @@ func RecordRun(ctx context.Context, dbPath, dir string, view *View, s Samples, s
 // the last n runs of dir's scenario in the database at dbPath, leaving out
 // dir itself and runs whose gate failed.
 func HistoryBaseline(ctx context.Context, spec, dbPath, dir string, n int) (*Baseline, error) {
-	id, err := ReadIdentity(dir)
-	if err != nil {
-		return nil, err
-	}
-	db, err := history.Open(ctx, dbPath)
+	id, db, err := openHistory(ctx, dbPath, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -52,4 +44,14 @@ func HistoryBaseline(ctx context.Context, spec, dbPath, dir string, n int) (*Bas
 		b.Runs = append(b.Runs, BaselineRun{Label: r.Label(), Samples: r.Samples})
 	}
 	return b, nil
+}
+
+// openHistory reads dir's identity and opens the database at dbPath.
+func openHistory(ctx context.Context, dbPath, dir string) (Identity, *history.DB, error) {
+	id, err := ReadIdentity(dir)
+	if err != nil {
+		return Identity{}, nil, err
+	}
+	db, err := history.Open(ctx, dbPath)
+	return id, db, err
 }

@@ -51,11 +51,7 @@ func TestList(t *testing.T) {
 // and start time.
 func TestBaseline(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
 		r := testRun(fmt.Sprintf("k%d", i), "a", base.Add(time.Duration(i)*time.Minute))
