@@ -5,7 +5,9 @@
 // cost.*), read as a generic map so every field the summary will ever have
 // can be named by its JSON path (View); the per-request samples of
 // requests.jsonl (Samples) of the run and of its baseline; a gate file
-// (File: rules, baseline tolerances, confidence).
+// (File: rules, baseline tolerances, confidence). A baseline is a results
+// directory or the recent runs of the run's scenario in a history database
+// (HistoryBaseline); RecordRun records a run there, with its verdict.
 //
 // Out: a Verdict, one Check per rule and per baseline metric, each passed,
 // failed or not judged, with the value, the bound and, for baselines, the

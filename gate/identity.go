@@ -45,7 +45,7 @@ func ReadIdentity(dir string) (Identity, error) {
 		id.Name = filepath.Base(filepath.Clean(dir))
 	}
 	if !info.Target.Builtin {
-		id.Engine = redact(info.Target.URL)
+		id.Engine = endpointOf(info.Target.URL)
 	}
 	return id, nil
 }
@@ -69,7 +69,7 @@ func ScenarioKey(info bench.RunInfo) string {
 	if info.Target.Builtin {
 		id["engine"] = info.Engine
 	} else {
-		id["url"] = redact(info.Target.URL)
+		id["url"] = endpointOf(info.Target.URL)
 	}
 	if info.Clock == bench.ClockVirtual {
 		id["clock"] = info.Clock // simulated and measured times do not compare
@@ -104,7 +104,12 @@ func dropSeeds(v any) {
 	}
 }
 
-func redact(raw string) string {
+// endpointOf names the endpoint a run measured, for its identity: the URL
+// without its userinfo, query and fragment. This is not redaction
+// (run.json holds the URL through bench.RedactURL already): credentials and
+// per-call options do not make another endpoint, and the scenario key
+// hashes this name, so changing it would split every recorded history.
+func endpointOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "endpoint"

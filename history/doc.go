@@ -10,8 +10,10 @@
 // fail or corrupt it. A run is identified by its Key (a hash of its
 // run.json), so recording the same run twice keeps one copy.
 //
-// Out: runs newest first (Runs), their samples (Samples), a metric's
-// series over time (Series) and its plot (PlotSeries).
+// Out: runs newest first (Runs), their samples (Samples), the runs a gate
+// compares a new one with (Baseline), a metric's series over time (Series,
+// plotted by report.HistoryFigure), and the listing of `tokenbench
+// history` as a table or JSON (List).
 //
 // The schema is versioned (PRAGMA user_version): Open applies the
 // migrations a database lacks, in order, each in its own transaction, and

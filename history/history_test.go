@@ -109,13 +109,20 @@ func TestParallelWritersKeepEveryRun(t *testing.T) {
 	}
 }
 
-func TestRecordOnceAndFilter(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+// openTestDB opens a fresh database, closed when t ends.
+func openTestDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRecordOnceAndFilter(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
 	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 4 {
 		r := testRun("k"+strconv.Itoa(i), "a", base.Add(time.Duration(i)*time.Minute))

@@ -201,7 +201,7 @@ func runMeta(r *Run) []kv {
 		if !i.StartTime.IsZero() {
 			add("start time", i.StartTime.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
-		add("target url", redactURL(i.Target.URL))
+		add("target url", bench.RedactURL(i.Target.URL))
 		add("model", i.Target.Model)
 		add("api", i.Target.API)
 		add("built-in engine", strconv.FormatBool(i.Target.Builtin))

@@ -247,7 +247,7 @@ func aiperfMeta(doc map[string]json.RawMessage) map[string]string {
 			m["model"] = strings.Join(cfg.Endpoint.ModelNames, ",")
 		}
 		if cfg.Endpoint.URL != "" {
-			m["url"] = redactURL(cfg.Endpoint.URL)
+			m["url"] = bench.RedactURL(cfg.Endpoint.URL)
 		}
 		if cfg.Endpoint.Type != "" {
 			m["endpoint_type"] = cfg.Endpoint.Type

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -290,26 +289,6 @@ func digitPrefix(s string) string {
 		i++
 	}
 	return s[:i]
-}
-
-// redactURL drops credentials and query values from a URL before it is
-// shown: some gateways take the API key as user info or a query parameter.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q.Set(k, "REDACTED")
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 // SweepIndexFile is the index `tokenbench run --sweep` writes at the top of

@@ -328,12 +328,8 @@ func writeMerged(shards []shardRun, set *bench.ShardSet, dir string) (*MergeResu
 	if err := bench.WriteRunInfo(dir, info); err != nil {
 		return nil, fmt.Errorf("report: merge: %w", err)
 	}
-	var b strings.Builder
-	if err := sum.WriteJSON(&b); err != nil {
+	if err := WriteSummaryFile(dir, sum); err != nil {
 		return nil, err
-	}
-	if err := bench.WriteFileAtomic(filepath.Join(dir, SummaryFile), []byte(b.String())); err != nil {
-		return nil, fmt.Errorf("report: merge: %w", err)
 	}
 	res.Summary, res.Info = sum, info
 	return res, nil

@@ -73,7 +73,7 @@ func mergeEngine(shards []shardRun, set *bench.ShardSet, dir string, sum *Summar
 		}
 		sum.SetEngineMetrics(scrape.Summarize(samples))
 		set.EngineMetrics = fmt.Sprintf("shard %d/%d's scrapes of %s, the endpoint every shard targeted; every shard's own in shards/<index>/metrics.jsonl",
-			s.info.Shard.Index, set.Count, redactURL(url))
+			s.info.Shard.Index, set.Count, bench.RedactURL(url))
 		return nil
 	}
 	return nil

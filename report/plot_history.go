@@ -1,8 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/tokenbench/tokenbench/bench"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,4 +37,45 @@ func HistoryFigure(name, metric string, pts []HistoryPoint) Figure {
 		p.Add(s)
 	}
 	return Figure{Name: name, Caption: fmt.Sprintf("%s of %d runs, oldest first", metric, len(pts)), Plot: p}
+}
+
+// WriteFigureFile writes f to path as a PNG or SVG image, as path's
+// extension says, through a temporary file and a rename.
+func WriteFigureFile(path string, f Figure, o PlotOptions) error {
+	write := f.WritePNG
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		write = f.WriteSVG
+	case ".png":
+	default:
+		return fmt.Errorf("report: %s: want a .png or .svg file", path)
+	}
+	var b bytes.Buffer
+	if err := write(&b, o); err != nil {
+		return err
+	}
+	if err := bench.WriteFileAtomic(path, b.Bytes()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// WriteHistoryHTML writes a self-contained HTML page of metric over runs:
+// fig (HistoryFigure) after the report of the run in runDir, when that
+// directory still holds one (results move; the page then holds the plot).
+func WriteHistoryHTML(path, metric string, fig Figure, runDir string) error {
+	set := &Set{}
+	if runDir != "" {
+		if r, err := LoadRun(runDir); err == nil {
+			set.Runs = append(set.Runs, r)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, set, HTMLOptions{Title: "tokenbench history: " + metric + " over runs", Extra: []Figure{fig}}); err != nil {
+		return err
+	}
+	if err := bench.WriteFileAtomic(path, b.Bytes()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
 }

@@ -1,18 +1,35 @@
 package report
 
 // summary_file.go: summary.json is a Summary, read and written here and
-// nowhere else: WriteJSON writes it, ReadSummary and ParseSummary read it
+// nowhere else: WriteJSON encodes it, WriteSummaryFile puts it in a results
+// directory (run, summarize, merge), ReadSummary and ParseSummary read it
 // back for every consumer (cost, cost project, the HTML report, merge).
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/internal/jsonline"
-
 	"github.com/tokenbench/tokenbench/pricing"
 )
+
+// WriteSummaryFile writes s as DIR/summary.json atomically (a synced
+// temporary file renamed over it), so a reader never sees half a summary
+// and a failed write leaves the previous one.
+func WriteSummaryFile(dir string, s *Summary) error {
+	var b bytes.Buffer
+	if err := s.WriteJSON(&b); err != nil {
+		return err
+	}
+	if err := bench.WriteFileAtomic(filepath.Join(dir, SummaryFile), b.Bytes()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
 
 // ReadSummary reads a summary.json written by Summary.WriteJSON. Errors
 // name the file and, for bad JSON, the line; a missing file's error wraps

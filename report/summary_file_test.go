@@ -113,3 +113,35 @@ func TestReadSweepRun(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteSummaryFile: DIR/summary.json reads back as the summary written,
+// with no temporary file left; a directory that is not there is an error
+// naming the file, never a half-written summary.
+func TestWriteSummaryFile(t *testing.T) {
+	s := summarize(fixtureRecords())
+	dir := t.TempDir()
+	if err := WriteSummaryFile(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadSummary(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got bytes.Buffer
+	if err := s.WriteJSON(&want); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.WriteJSON(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want.String() != got.String() {
+		t.Errorf("summary.json reads back otherwise:\n%s\n---\n%s", want.String(), got.String())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("directory holds %d entries, want summary.json alone", len(ents))
+	}
+	missing := filepath.Join(dir, "missing")
+	if err := WriteSummaryFile(missing, s); err == nil || !strings.Contains(err.Error(), filepath.Join(missing, SummaryFile)) {
+		t.Errorf("writing into a missing directory: %v, want an error naming the file", err)
+	}
+}

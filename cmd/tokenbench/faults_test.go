@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,75 +10,26 @@ import (
 	"testing"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/internal/faults"
 	"github.com/tokenbench/tokenbench/report"
 )
 
-// keepAliveDropper is a loopback server that answers with "Connection:
-// keep-alive" and then closes each connection when a second request
-// arrives on it, unanswered: every reuse of a pooled connection fails
-// before a response byte, as the race with llama-server's closes does.
-func keepAliveDropper(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	const stream = "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n" +
-		"data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"length\"}]}\n\n" +
-		"data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n" +
-		"data: [DONE]\n\n"
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for served := 0; ; served++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					if served > 0 {
-						return
-					}
-					var b bytes.Buffer
-					fmt.Fprintf(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(stream), stream)
-					c.Write(b.Bytes())
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
+// keepAliveStream is one whole streamed answer of two tokens.
+const keepAliveStream = "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n" +
+	"data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"length\"}]}\n\n" +
+	"data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n" +
+	"data: [DONE]\n\n"
 
 // TestRunRetriesKeepAliveRace: a whole run against a server that drops
 // every reused connection loses no request; the summary counts the
 // retries, and every record is on disk.
 func TestRunRetriesKeepAliveRace(t *testing.T) {
-	url := keepAliveDropper(t)
+	// Every reuse of a pooled connection fails before a response byte, as
+	// the race with llama-server's closes does.
+	url := faults.KeepAliveServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, keepAliveStream)
+	}), faults.CloseOnNext)
 	f, _, errb, _ := testFactory(nil)
 	dir := filepath.Join(t.TempDir(), "dropper")
 	code := Main(f, []string{"run", "--url", url + "/v1", "--model", "m", "--requests", "12", "--concurrency", "1",

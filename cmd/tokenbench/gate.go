@@ -172,7 +172,7 @@ func readSamples(f *Factory, dir string) (gate.Samples, error) {
 // loadBaseline reads --baseline: a results directory or history:FILE.
 func loadBaseline(ctx context.Context, f *Factory, spec, dir string, n int) (*gate.Baseline, error) {
 	if db, ok := strings.CutPrefix(spec, "history:"); ok {
-		return historyBaseline(ctx, spec, db, dir, n)
+		return gate.HistoryBaseline(ctx, spec, db, dir, n)
 	}
 	if st, err := os.Stat(spec); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--baseline %s: not a results directory (or history:FILE)", spec)

@@ -78,7 +78,7 @@ func slowTTFT(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeSummary(dst, sum); err != nil {
+	if err := report.WriteSummaryFile(dst, sum); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/gate"
 	"github.com/tokenbench/tokenbench/history"
 	"github.com/tokenbench/tokenbench/report"
@@ -107,92 +104,20 @@ func historyRun(ctx context.Context, f *Factory, o *HistoryOptions) error {
 			return err
 		}
 	}
+	list := history.List{DB: o.DB, Metric: o.Metric, Runs: runs}
 	if o.Output == "json" {
-		if runs == nil {
-			runs = []history.Run{}
-		}
-		b, err := json.MarshalIndent(runs, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(f.Out, "%s\n", b)
-		return err
+		return list.WriteJSON(f.Out)
 	}
-	tw := tabwriter.NewWriter(f.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\tSTARTED (UTC)\tNAME\tSCENARIO\tVERSION\tGIT\tGATE\t%s\n", strings.ToUpper(o.Metric))
-	for _, r := range runs {
-		val := "-"
-		if v, ok := r.Stats[o.Metric]; ok {
-			val = fmt.Sprintf("%.4g", v)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), r.Name, r.Scenario,
-			r.ToolVersion, dash(history.ShortKey(r.GitCommit)), dash(r.GateStatus), val)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(runs) == 0 {
-		fmt.Fprintf(f.Out, "(no runs in %s)\n", o.DB)
-	}
-	return nil
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+	return list.WriteTable(f.Out)
 }
 
 // recordRun records a results directory into the history database.
 func recordRun(ctx context.Context, f *Factory, dbPath, dir string, view *gate.View, s gate.Samples, status string) error {
-	id, err := gate.ReadIdentity(dir)
-	if err != nil {
-		return err
-	}
-	db, err := history.Open(ctx, dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	abs, _ := filepath.Abs(dir)
-	_, added, err := db.Record(ctx, history.Run{Key: id.Key, Scenario: id.Scenario, Name: id.Name, StartedAt: id.StartedAt,
-		ToolVersion: id.ToolVersion, GitCommit: f.Getenv("GITHUB_SHA"), Engine: id.Engine, Model: id.Model, Dir: abs,
-		GateStatus: status, Stats: view.Stats(), Samples: s})
-	if err != nil {
-		return err
-	}
-	if !added && status == "" {
+	added, err := gate.RecordRun(ctx, dbPath, dir, view, s, status, f.Getenv("GITHUB_SHA"))
+	if err == nil && !added && status == "" {
 		fmt.Fprintf(f.Err, "tokenbench: %s is already in %s\n", dir, dbPath)
 	}
-	return nil
-}
-
-// historyBaseline is the last n runs of dir's scenario in the database,
-// leaving out dir itself and runs whose gate failed.
-func historyBaseline(ctx context.Context, spec, dbPath, dir string, n int) (*gate.Baseline, error) {
-	id, err := gate.ReadIdentity(dir)
-	if err != nil {
-		return nil, err
-	}
-	db, err := history.Open(ctx, dbPath)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	runs, err := db.Runs(ctx, history.Filter{Scenario: id.Scenario, ExcludeKey: id.Key, ExcludeFailed: true, Limit: n})
-	if err != nil {
-		return nil, err
-	}
-	b := &gate.Baseline{Name: fmt.Sprintf("%s (scenario %s, %d of the last %d runs)", spec, id.Scenario, len(runs), n)}
-	for _, r := range runs {
-		s, err := db.Samples(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		b.Runs = append(b.Runs, gate.BaselineRun{Label: fmt.Sprintf("history run %d (%s, %s)", r.ID, r.Name, r.StartedAt.UTC().Format("2006-01-02 15:04")), Samples: s})
-	}
-	return b, nil
+	return err
 }
 
 // historyPlots writes the metric's plot over time (--plot) and the HTML
@@ -211,30 +136,16 @@ func historyPlots(ctx context.Context, db *history.DB, o *HistoryOptions, runs [
 	}
 	fig := report.HistoryFigure("history", o.Metric, hp)
 	if o.Plot != "" {
-		var b bytesBuffer
-		write := fig.WritePNG
-		if strings.EqualFold(filepath.Ext(o.Plot), ".svg") {
-			write = fig.WriteSVG
-		}
-		if err := write(&b, report.PlotOptions{}); err != nil {
-			return err
-		}
-		if err := bench.WriteFileAtomic(o.Plot, b.Bytes()); err != nil {
+		if err := report.WriteFigureFile(o.Plot, fig, report.PlotOptions{}); err != nil {
 			return err
 		}
 	}
 	if o.HTML == "" {
 		return nil
 	}
-	set := &report.Set{}
+	newest := ""
 	if len(runs) > 0 {
-		if r, err := report.LoadRun(runs[0].Dir); err == nil {
-			set.Runs = append(set.Runs, r)
-		}
+		newest = runs[0].Dir
 	}
-	var b bytesBuffer
-	if err := report.WriteHTML(&b, set, report.HTMLOptions{Title: "tokenbench history: " + o.Metric + " over runs", Extra: []report.Figure{fig}}); err != nil {
-		return err
-	}
-	return bench.WriteFileAtomic(o.HTML, b.Bytes())
+	return report.WriteHistoryHTML(o.HTML, o.Metric, fig, newest)
 }

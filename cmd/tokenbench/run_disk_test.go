@@ -11,25 +11,10 @@ import (
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/internal/faults"
 	"github.com/tokenbench/tokenbench/report"
 	"github.com/tokenbench/tokenbench/workloads"
 )
-
-// diskFullAfter is a records file whose writes fail with ENOSPC after ok
-// writes, leaving half of the failing one behind.
-type diskFullAfter struct {
-	*os.File
-	ok int
-}
-
-func (d *diskFullAfter) Write(b []byte) (int, error) {
-	if d.ok > 0 {
-		d.ok--
-		return d.File.Write(b)
-	}
-	n, _ := d.File.Write(b[:len(b)/2])
-	return n, syscall.ENOSPC
-}
 
 type okDoer struct{}
 
@@ -55,7 +40,7 @@ func TestRunStopsOnFullDiskCountingOnlyWhatIsOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	agg := report.NewAggregator()
-	w := bench.NewJSONLWriter(&diskFullAfter{File: f, ok: 7})
+	w := bench.NewJSONLWriter(&faults.FullDisk{File: f, OK: 7})
 	_, runErr := bench.Run(context.Background(), bench.Load{Concurrency: 3, Requests: 200, Epoch: time.Now()}, src, okDoer{}, multiSink{w, agg})
 	if !errors.Is(runErr, syscall.ENOSPC) || !strings.Contains(runErr.Error(), "the run stops") {
 		t.Fatalf("run error %v", runErr)

@@ -172,7 +172,7 @@ func (e *runEnv) runOne(ctx context.Context, o *RunOptions, dir string) (*report
 	}
 	sum.SetValidity(info)
 	sum.SetRouting(info.Routing)
-	if err := writeSummary(dir, sum); err != nil {
+	if err := report.WriteSummaryFile(dir, sum); err != nil {
 		return nil, outcome, errors.Join(runErr, err)
 	}
 	e.warnValidity(sum, dir)

@@ -30,14 +30,6 @@ func createResultsDir(dir string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, bench.RecordsFile), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
-func writeSummary(dir string, sum *report.Summary) error {
-	var b bytesBuffer
-	if err := sum.WriteJSON(&b); err != nil {
-		return err
-	}
-	return bench.WriteFileAtomic(filepath.Join(dir, report.SummaryFile), b.Bytes())
-}
-
 func printSummary(w io.Writer, format string, sum *report.Summary) error {
 	if format == "json" {
 		return sum.WriteJSON(w)

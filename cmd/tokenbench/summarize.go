@@ -54,7 +54,7 @@ interrupted write are removed.`,
 			if n := sum.Requests.SkippedLines; n > 0 {
 				fmt.Fprintf(f.Err, "tokenbench: %d unreadable lines of %s/requests.jsonl skipped; the summary counts the %d records read\n", n, o.Dir, sum.Requests.Total+sum.Requests.WarmupExcluded)
 			}
-			if err := writeSummary(o.Dir, sum); err != nil {
+			if err := report.WriteSummaryFile(o.Dir, sum); err != nil {
 				return err
 			}
 			if o.Quiet {
