@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -107,6 +108,10 @@ func (e *runEnv) prepareRouting(ctx context.Context, o *RunOptions, urls []strin
 		name := bench.RedactURL(u)
 		if builtinGPUs > 0 {
 			name = sim.ReplicaName(i)
+		} else if slices.Contains(names, name) {
+			// Endpoints that differ only in what redaction hides (a
+			// password, query values) keep apart by their --url position.
+			name = fmt.Sprintf("%s [url %d]", name, i+1)
 		}
 		targets = append(targets, route.Target{Name: name, Doer: c})
 		names = append(names, name)

@@ -110,3 +110,30 @@ func TestDisaggPricedOnAllGPUs(t *testing.T) {
 		t.Errorf("priced on %d %s (%s), want 4 H100", c.GPUs, c.GPU, errb.String())
 	}
 }
+
+// TestRouteEndpointNamesStayApart: two --url that differ only in what
+// redaction hides (here the user) keep two names in the summary.
+func TestRouteEndpointNamesStayApart(t *testing.T) {
+	u := startEngine(t)
+	a := strings.Replace(u, "http://", "http://alice:pw@", 1)
+	b := strings.Replace(u, "http://", "http://bob:pw@", 1)
+	dir := filepath.Join(t.TempDir(), "r")
+	f, out, errb, _ := testFactory(nil)
+	code := runMain(t, f, "run", "--url", a, "--url", b, "--route", "round-robin", "--requests", "4", "--concurrency", "1",
+		"--input-tokens", "16", "--output-tokens", "4", "--calibrate", "off", "--no-metrics", "--out", dir, "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var s report.Summary
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Routing == nil || len(s.Routing.Endpoints) != 2 || s.Routing.Endpoints[0].Endpoint == s.Routing.Endpoints[1].Endpoint {
+		t.Fatalf("routing %+v: want two endpoints with two names", s.Routing)
+	}
+	for _, ep := range s.Routing.Endpoints {
+		if strings.Contains(ep.Endpoint, "alice") || strings.Contains(ep.Endpoint, "bob") {
+			t.Errorf("endpoint name %q shows the user", ep.Endpoint)
+		}
+	}
+}
