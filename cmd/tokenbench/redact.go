@@ -7,7 +7,7 @@ import (
 )
 
 // secrets holds what must never reach the terminal: the API key, header
-// values, the userinfo of the URL. Factory.redact replaces each with
+// values, the userinfo and query values of the URL. Factory.redact replaces each with
 // "xxxxx" in every message tokenbench prints itself.
 type secrets struct {
 	mu   sync.Mutex
@@ -25,10 +25,28 @@ func (f *Factory) addSecret(s string) {
 	f.secrets.list = append(f.secrets.list, s)
 }
 
-// addURLSecrets registers the userinfo of a URL, raw and escaped.
+// addURLSecrets registers what bench.RedactURL hides of a URL: its
+// userinfo, and its query values (a gateway's key or signature), raw and
+// escaped, so that an error quoting the URL shows none of them either.
 func (f *Factory) addURLSecrets(raw string) {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return
+	}
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		_, raw, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		f.addSecret(raw) // as written
+		f.addSecret(url.QueryEscape(raw))
+		if v, err := url.QueryUnescape(raw); err == nil {
+			f.addSecret(v)
+			f.addSecret(url.QueryEscape(v))
+			f.addSecret(url.PathEscape(v))
+		}
+	}
+	if u.User == nil {
 		return
 	}
 	f.addSecret(u.User.String())
