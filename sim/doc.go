@@ -173,6 +173,18 @@
 // on the host keeping up. TimeScale multiplies every step's duration, to
 // run faster than the GPU.
 //
+// The driver applies the pipeline terms of Timing as the virtual clock
+// does (pipeline.go holds what the two share): a request reaches the
+// scheduler FrontendOverhead after its handler submits it; a step's tokens
+// are handed out OutputLag step durations after it ends, never before a
+// stream's earlier tokens (a queue ordered by due time, so the driver never
+// waits on it; lateness is then measured against that due time); under
+// AsyncScheduling a request arriving while a step runs is held until the
+// next step is planned and joins the one after. The driver is a
+// discrete-event loop on the wall clock whose events are step ends,
+// requests leaving the frontend and deliveries; Close drops what is
+// pending.
+//
 // # Virtual clock
 //
 // A VirtualEngine runs the same request handling, answers, scheduler and

@@ -27,9 +27,11 @@ type Engine struct {
 	requests atomic.Uint64 // generation requests, numbering fault draws
 	late     *lateness     // of the real-time driver's steps
 
-	mu      sync.Mutex // guards sched and streams
+	mu      sync.Mutex // guards sched, streams and the driver's state
 	sched   *scheduler
 	streams map[seqID]*stream
+	rt      realtime             // the real-time driver's queues and step (driver.go)
+	nowFunc func() time.Duration // tests' clock for the driver; nil: the wall clock
 
 	wake      chan struct{} // cap 1: a sequence was added
 	quit      chan struct{} // closed by Close
@@ -46,6 +48,11 @@ type stream struct {
 	steps  []int      // token counts not yet taken by the handler
 	result *seqResult // set with the last step
 	notify chan struct{}
+
+	// Guarded by Engine.mu:
+	id     seqID         // in the scheduler; 0 while in the frontend or held back
+	gone   bool          // cancelled: its client went away
+	lastAt time.Duration // when its latest step's tokens are handed out (Timing.OutputLag)
 }
 
 func (st *stream) push(em emit) {
@@ -101,6 +108,7 @@ func newEngine(cfg Config) (*Engine, error) {
 		done:    make(chan struct{}),
 		late:    newLateness(d.ServedModel),
 	}
+	e.rt.deferred.on = d.Config.Timing.AsyncScheduling
 	if e.metrics, err = newRegistry(e, e.sched.lat); err != nil {
 		return nil, err
 	}
@@ -125,38 +133,49 @@ func (e *Engine) Close() error {
 // clock is the engine's time: since it was created.
 func (e *Engine) clock(t time.Time) time.Duration { return t.Sub(e.created) }
 
-// submit queues a sequence and returns its id and the stream its tokens
-// arrive on.
-func (e *Engine) submit(r seqRequest) (seqID, *stream, error) {
+// now is the engine's time now, as the real-time driver reads it: the wall
+// clock since the engine was created unless a test set nowFunc.
+func (e *Engine) now() time.Duration {
+	if e.nowFunc != nil {
+		return e.nowFunc()
+	}
+	return e.clock(time.Now())
+}
+
+// submit checks a sequence and sends it on its way to the scheduler,
+// through the frontend's delay (Timing.FrontendOverhead), and returns the
+// stream its tokens arrive on.
+func (e *Engine) submit(r seqRequest) (*stream, error) {
 	select {
 	case <-e.quit:
-		return 0, nil, errClosed
+		return nil, errClosed
 	default:
 	}
+	if err := e.sched.check(r); err != nil { // reads only the configuration
+		return nil, err
+	}
+	st := &stream{notify: make(chan struct{}, 1)}
 	e.mu.Lock()
-	id, err := e.sched.add(r, e.clock(time.Now()))
-	var st *stream
-	if err == nil {
-		st = &stream{notify: make(chan struct{}, 1)}
-		e.streams[id] = st
-	}
+	e.arrive(pending{st: st, r: r, at: e.now()})
 	e.mu.Unlock()
-	if err != nil {
-		return 0, nil, err
-	}
 	select {
 	case e.wake <- struct{}{}:
 	default:
 	}
-	return id, st, nil
+	return st, nil
 }
 
-// cancel removes a sequence whose client went away.
-func (e *Engine) cancel(id seqID) {
+// cancel takes a sequence whose client went away out of the engine,
+// wherever it is: in the frontend, held back, queued, running, or with
+// tokens waiting for their output lag.
+func (e *Engine) cancel(st *stream) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.streams, id)
-	e.sched.cancel(id)
+	st.gone = true
+	if st.id != 0 {
+		delete(e.streams, st.id)
+		e.sched.cancel(st.id)
+	}
 }
 
 // stats snapshots the scheduler for metrics.
@@ -164,67 +183,4 @@ func (e *Engine) stats() stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.sched.stats()
-}
-
-// run is the real-time driver: it plans a step, sleeps until the step's
-// absolute deadline, then commits the step and hands out its tokens. Each
-// deadline is the previous one plus the step's duration, so steps chain
-// without drift, and a late wake-up (a loaded host, a GC pause) is caught
-// up by the steps after it instead of stretching the run. How late each
-// step's tokens were handed out is its lateness. Sequences added meanwhile
-// join at the next step; after an idle spell the schedule restarts at the
-// first arrival.
-func (e *Engine) run() {
-	defer close(e.done)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	var (
-		ended *step     // the step that just ended, if any
-		start time.Time // start of the next step: the deadline of the last one while busy
-	)
-	for {
-		e.mu.Lock()
-		if ended != nil {
-			e.sched.commit(ended)
-			e.deliver(ended.emits)
-			e.late.observe(time.Since(start))
-		} else {
-			start = time.Now()
-		}
-		st, ok := e.sched.plan(e.clock(start))
-		e.mu.Unlock()
-		ended = nil
-		if !ok {
-			select {
-			case <-e.wake:
-				continue
-			case <-e.quit:
-				return
-			}
-		}
-		deadline := start.Add(st.duration)
-		timer.Reset(time.Until(deadline))
-		select {
-		case <-timer.C:
-		case <-e.quit:
-			timer.Stop()
-			return
-		}
-		ended, start = &st, deadline
-	}
-}
-
-// deliver publishes the tokens of a finished step. It must be called with
-// e.mu held, and never blocks.
-func (e *Engine) deliver(emits []emit) {
-	for _, em := range emits {
-		st, ok := e.streams[em.id]
-		if !ok {
-			continue // cancelled during the step
-		}
-		st.push(em)
-		if em.done {
-			delete(e.streams, em.id)
-		}
-	}
 }

@@ -48,9 +48,9 @@ func profileFields(t *Timing) []profileField {
 		{key: "prefill_per_token", kind: 'd', d: &t.PrefillPerToken, doc: "cost per prompt token computed"},
 		{key: "per_k_context", kind: 'd', d: &t.PerKContext, doc: "cost per 1000 tokens of KV cache read"},
 		{key: "allreduce_latency", kind: 'd', d: &t.AllReduceLatency, doc: "fixed cost of each tensor-parallel all-reduce (two per layer)"},
-		{key: "frontend_overhead", kind: 'd', d: &t.FrontendOverhead, doc: "arrival to the scheduler's queue (virtual clock only)"},
-		{key: "output_lag", kind: 'n', f: &t.OutputLag, doc: "steps from a token's step end to the client (virtual clock only)"},
-		{key: "async_scheduling", kind: 'b', b: &t.AsyncScheduling, doc: "an arrival during step k joins step k+2 (virtual clock only)"},
+		{key: "frontend_overhead", kind: 'd', d: &t.FrontendOverhead, doc: "arrival to the scheduler's queue"},
+		{key: "output_lag", kind: 'n', f: &t.OutputLag, doc: "steps from a token's step end to the client"},
+		{key: "async_scheduling", kind: 'b', b: &t.AsyncScheduling, doc: "an arrival during step k joins step k+2"},
 	}
 }
 

@@ -140,11 +140,11 @@ func (e *Engine) handleGenerate(a api) http.Handler {
 		resp := e.newResponse(req, choices)
 		for i, c := range choices {
 			ans := c.ans
-			c.id, c.st, err = e.submit(seqRequest{prompt: c.prompt, tokens: req.prompts[c.index/req.n], output: ans.tokens,
+			c.st, err = e.submit(seqRequest{prompt: c.prompt, tokens: req.prompts[c.index/req.n], output: ans.tokens,
 				reason: ans.engineReason(), key: ans.key, out: ans.outputHashes()})
 			if err != nil {
 				for _, done := range choices[:i] {
-					e.cancel(done.id)
+					e.cancel(done.st)
 				}
 				if errors.Is(err, errClosed) {
 					writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailableError", msg: err.Error()})

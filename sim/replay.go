@@ -76,7 +76,7 @@ func (r ReplayResult) E2E() time.Duration { return r.Last - r.Arrival }
 // advances by each step's duration otherwise; a request arriving during a
 // step joins at the next one, as on the real engine. Each request reaches the
 // scheduler Timing.FrontendOverhead after it arrives (the API server's
-// parsing and tokenisation, which the HTTP engine pays in real time instead),
+// parsing and tokenisation, which the HTTP engine adds too),
 // and each token reaches the client Timing.OutputLag step durations after
 // its step ends, never before the request's earlier tokens. With Timing.AsyncScheduling a request arriving while a
 // step runs joins the step after the next.

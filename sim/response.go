@@ -25,7 +25,7 @@ type choiceState struct {
 	prompt int  // prompt tokens
 	first  bool // the first choice of its prompt, whose prompt usage counts
 	ans    answer
-	id     seqID
+	id     seqID // its sequence on the virtual clock (the HTTP engine goes through st)
 	st     *stream
 	sent   int        // tokens written (streams) or generated (whole responses)
 	res    *seqResult // set once the sequence is done

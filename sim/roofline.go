@@ -48,23 +48,23 @@ type Timing struct {
 	// synchronisation, which dominate the small all-reduces of decode.
 	AllReduceLatency time.Duration `json:",omitempty"`
 	// FrontendOverhead is the time from a request's arrival to its entry in
-	// the scheduler's queue on the virtual clock: the API server's HTTP
-	// handling and tokenisation. The HTTP engine pays real time instead, so
-	// it does not add this. Zero by default.
+	// the scheduler's queue: the API server's HTTP handling and
+	// tokenisation. Both clocks apply it, scaled by TimeScale like the
+	// steps; on the real clock it comes on top of the loopback HTTP time a
+	// client really pays. Zero by default.
 	FrontendOverhead time.Duration `json:",omitempty"`
 	// OutputLag is how long, in steps, a token takes from the end of the
 	// step that computed it to the client, as a multiple of that step's
 	// duration: vLLM's engine core hands a step's outputs to the API
 	// server, which detokenises and streams them while the next step runs.
-	// It adds to TTFT and E2E, not to the gaps between tokens. The virtual
-	// clock (Replay, and run's VirtualEngine) applies it; the HTTP engine
-	// streams in real time and does not. Zero by default.
+	// A stream's tokens never overtake its earlier ones. It adds to TTFT
+	// and E2E, not to the gaps between tokens. Both clocks apply it (Replay,
+	// VirtualEngine, and the real-time engine's driver). Zero by default.
 	OutputLag float64 `json:",omitempty"`
 	// AsyncScheduling is vLLM's asynchronous scheduling: the scheduler
 	// plans step k+1 while step k runs, so a request that arrives during
 	// step k joins step k+2 at the earliest (one more step of TTFT); an
-	// idle engine schedules an arrival at once. The virtual clock (Replay,
-	// and run's VirtualEngine) applies it; the HTTP engine does not.
+	// idle engine schedules an arrival at once. Both clocks apply it.
 	AsyncScheduling bool `json:",omitempty"`
 }
 

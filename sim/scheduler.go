@@ -65,16 +65,31 @@ func newScheduler(d Deployment) *scheduler {
 
 // add queues a sequence that arrived at time at and returns its id.
 func (s *scheduler) add(r seqRequest, at time.Duration) (seqID, error) {
+	if err := s.check(r); err != nil {
+		return 0, err
+	}
+	return s.push(r, at), nil
+}
+
+// check reports why the scheduler could never run r, before it is queued
+// (the real-time engine checks a request when it arrives and queues it
+// after the frontend's delay).
+func (s *scheduler) check(r seqRequest) error {
 	if r.prompt < 0 || r.output < 1 {
-		return 0, fmt.Errorf("sim: sequence needs a prompt of 0 or more tokens and 1 or more output tokens, got %d and %d", r.prompt, r.output)
+		return fmt.Errorf("sim: sequence needs a prompt of 0 or more tokens and 1 or more output tokens, got %d and %d", r.prompt, r.output)
 	}
 	if n := max(r.prompt, 1) + r.output; n > s.cfg.KVCapacityTokens {
-		return 0, fmt.Errorf("sim: sequence of %d tokens exceeds the KV cache of %d tokens", n, s.cfg.KVCapacityTokens)
+		return fmt.Errorf("sim: sequence of %d tokens exceeds the KV cache of %d tokens", n, s.cfg.KVCapacityTokens)
 	}
+	return nil
+}
+
+// push queues a sequence that check accepted and returns its id.
+func (s *scheduler) push(r seqRequest, at time.Duration) seqID {
 	s.nextID++
 	seq := &sequence{seqRequest: r, id: s.nextID, cached: -1, arrival: at}
 	s.waiting = append(s.waiting, seq)
-	return seq.id, nil
+	return seq.id
 }
 
 // cancel removes a sequence, waiting or running, frees its KV cache and

@@ -26,7 +26,7 @@ type VirtualEngine struct {
 	// Timing.AsyncScheduling, sequences that arrive then wait in deferred
 	// and join the step after the next (vLLM plans step k+1 while k runs).
 	running  bool
-	deferred []deferredSeq
+	deferred asyncHold[deferredSeq]
 	// busyTime sums the planned steps' durations.
 	busyTime time.Duration
 }
@@ -45,7 +45,9 @@ func NewVirtualEngine(cfg Config, clock *VirtualClock) (*VirtualEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &VirtualEngine{e: e, clock: clock, reqs: map[seqID]*vreq{}}, nil
+	v := &VirtualEngine{e: e, clock: clock, reqs: map[seqID]*vreq{}}
+	v.deferred.on = e.cfg.Timing.AsyncScheduling
+	return v, nil
 }
 
 // Deployment returns what the engine runs.
@@ -64,7 +66,7 @@ func (v *VirtualEngine) Idle() bool { return v.e.sched.idle() }
 // 0), without the httptrace points.
 func (v *VirtualEngine) Start(t bench.Target, req workloads.Request, sched time.Duration, done func(bench.Record, workloads.Reply)) {
 	now := v.clock.Now()
-	if over := v.e.cfg.Timing.FrontendOverhead; over > 0 {
+	if over := v.e.cfg.frontendOverhead(); over > 0 {
 		// The API server's parsing and tokenisation, before the scheduler
 		// sees the request; the client's clock started at now.
 		v.clock.At(now+over, func() { v.startAt(t, req, sched, now, false, done) })
@@ -151,8 +153,7 @@ func (v *VirtualEngine) admit(q *vreq, t bench.Target, req workloads.Request, tr
 	sr := seqRequest{prompt: c.prompt, tokens: r.prompts[0], output: ans.tokens,
 		reason: ans.engineReason(), key: ans.key, out: ans.outputHashes(), transferred: transferred}
 	q.resp = v.e.newResponse(r, choices)
-	if v.e.cfg.Timing.AsyncScheduling && v.running {
-		v.deferred = append(v.deferred, deferredSeq{q: q, c: c, sr: sr, at: v.clock.Now()})
+	if v.deferred.hold(v.running, deferredSeq{q: q, c: c, sr: sr, at: v.clock.Now()}) {
 		return nil
 	}
 	return v.add(q, c, sr, v.clock.Now())
@@ -168,6 +169,8 @@ type deferredSeq struct {
 	at time.Duration
 }
 
+func (d deferredSeq) arrival() time.Duration { return d.at }
+
 // add queues q's sequence in the scheduler, arrived at at.
 func (v *VirtualEngine) add(q *vreq, c *choiceState, sr seqRequest, at time.Duration) error {
 	id, err := v.e.sched.add(sr, at)
@@ -181,12 +184,11 @@ func (v *VirtualEngine) add(q *vreq, c *choiceState, sr seqRequest, at time.Dura
 
 // flushDeferred queues the sequences that waited for a step to be planned.
 func (v *VirtualEngine) flushDeferred() {
-	if len(v.deferred) == 0 {
+	now := v.clock.Now()
+	ds := v.deferred.release(now)
+	if len(ds) == 0 {
 		return
 	}
-	ds := v.deferred
-	v.deferred = nil
-	now := v.clock.Now()
 	for _, d := range ds {
 		if d.q.ended {
 			continue // its client gave up meanwhile
@@ -286,7 +288,7 @@ func (v *VirtualEngine) endStep(st *step) {
 		// Output processing and streaming while the next step runs: the
 		// step's tokens reach the client lag step durations later, never
 		// before those of an earlier step.
-		at := max(now+time.Duration(lag*float64(st.duration)), q.lastAt)
+		at := outputAt(st, lag, q.lastAt)
 		q.lastAt = at
 		v.clock.At(at, func() { v.deliver(q, em, at) })
 	}

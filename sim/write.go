@@ -11,7 +11,7 @@ import (
 // await waits until steps of id are ready and returns their token counts,
 // and the sequence's result with its last step. It returns false when the
 // client went away (the sequence is then cancelled) or the engine closed.
-func (e *Engine) await(ctx context.Context, id seqID, st *stream) ([]int, *seqResult, bool) {
+func (e *Engine) await(ctx context.Context, st *stream) ([]int, *seqResult, bool) {
 	for {
 		if steps, res := st.take(); len(steps) > 0 {
 			return steps, res, true
@@ -19,7 +19,7 @@ func (e *Engine) await(ctx context.Context, id seqID, st *stream) ([]int, *seqRe
 		select {
 		case <-st.notify:
 		case <-ctx.Done():
-			e.cancel(id)
+			e.cancel(st)
 			return nil, nil, false
 		case <-e.quit:
 			return nil, nil, false
@@ -44,7 +44,7 @@ func (e *Engine) updates(ctx context.Context, cs []*choiceState) func() (update,
 	if len(cs) == 1 {
 		c := cs[0]
 		return func() (update, bool) {
-			steps, res, ok := e.await(ctx, c.id, c.st)
+			steps, res, ok := e.await(ctx, c.st)
 			return update{c: c, steps: steps, res: res}, ok
 		}
 	}
@@ -53,7 +53,7 @@ func (e *Engine) updates(ctx context.Context, cs []*choiceState) func() (update,
 	for _, c := range cs {
 		go func() {
 			for {
-				steps, res, ok := e.await(ctx, c.id, c.st)
+				steps, res, ok := e.await(ctx, c.st)
 				if !ok {
 					failed <- struct{}{}
 					return
@@ -86,7 +86,7 @@ func (e *Engine) updates(ctx context.Context, cs []*choiceState) func() (update,
 func (e *Engine) cancelRest(resp *response) {
 	for _, c := range resp.choices {
 		if c.res == nil {
-			e.cancel(c.id)
+			e.cancel(c.st)
 		}
 	}
 }
