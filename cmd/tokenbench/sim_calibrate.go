@@ -105,7 +105,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 				return err
 			}
 			header := fmt.Sprintf("tokenbench engine profile: fitted by `tokenbench sim calibrate` on %d experiments of %s\n"+
-				"objective %.1f%% MAPE (TTFT, ITL, E2E mean/p90/p99; stages capped at %g s); keys applied on the virtual clock only are marked",
+				"objective %.1f%% MAPE (TTFT, ITL, E2E mean/p90/p99; stages capped at %g s)",
 				len(c.Fitted.Experiments), strings.Join(o.Sources, ", "), c.Fit.MAPE, o.StageSeconds)
 			if err := os.WriteFile(o.Out, sim.FormatEngineProfile(c.Timing, header), 0o644); err != nil {
 				return fmt.Errorf("write the engine profile: %w", err)
