@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/report"
 )
 
 // Samples are a run's per-request samples by metric, each sorted
@@ -73,8 +74,10 @@ const maxThroughputBuckets = 1 << 20
 // reported as warnings, as report does; so are values that are not finite
 // (NaN, +-Inf: a corrupt or hostile record whose numbers overflow when
 // combined, e.g. two event times of opposite sign near the largest
-// float64), which are left out of the samples and counted in one warning
-// with Line 0 (it is about the whole file).
+// float64), beyond report.MaxFigure, or negative durations: report's rule
+// (report.NewRecordValues) leaves them out of the samples, as it does of
+// summary.json, and they are counted in one warning with Line 0 (it is
+// about the whole file).
 func ReadSamples(dir string) (Samples, []bench.Warning, error) {
 	c := &collector{}
 	warns, err := bench.ReadRecordsFile(filepath.Join(dir, bench.RecordsFile), func(r bench.Record) error {
@@ -102,14 +105,17 @@ func SamplesOf(recs []bench.Record) Samples {
 }
 
 type collector struct {
-	s             Samples
-	tMin, tMax    float64
-	any           bool
-	done          []float64 // t_done of successful requests
-	inTok, outTok []float64
-	// skipped counts values left out because they are not finite, by
-	// metric ("window" for records whose t_start or t_done is not).
-	skipped map[string]int
+	s          Samples
+	tMin, tMax float64
+	any        bool
+	done       []float64 // t_done of successful requests
+	inTok      []float64
+	outTok     []float64
+	// skipped counts values left out by report's rule (report.LeftOut:
+	// not finite, beyond report.MaxFigure, a negative duration), by
+	// metric, with the same names and counts as summary.json's
+	// skipped_values for the same records.
+	skipped report.LeftOut
 	// gaps kept of gapsSeen (ITL reservoir); gapLimit overrides
 	// MaxGapSamples when > 0 (tests); rng draws the reservoir's slots.
 	gaps     []float64
@@ -118,30 +124,10 @@ type collector struct {
 	rng      *rand.Rand
 }
 
-// put appends v to metric's samples, or counts it when it is not finite.
-func (c *collector) put(metric string, v float64) {
-	if !finite(v) {
-		c.skip(metric)
-		return
-	}
-	c.s[metric] = append(c.s[metric], v)
-}
-
-func (c *collector) skip(metric string) {
-	if c.skipped == nil {
-		c.skipped = map[string]int{}
-	}
-	c.skipped[metric]++
-}
-
-// putGap adds one ITL gap to the reservoir (Algorithm R): the first
-// limit gaps are kept, and the n-th after them replaces a kept one with
-// probability limit / n.
+// putGap adds one ITL gap, kept by report's rule, to the reservoir
+// (Algorithm R): the first limit gaps are kept, and the n-th after them
+// replaces a kept one with probability limit / n.
 func (c *collector) putGap(v float64) {
-	if !finite(v) {
-		c.skip("itl_ms")
-		return
-	}
 	limit := MaxGapSamples
 	if c.gapLimit > 0 {
 		limit = c.gapLimit
@@ -166,57 +152,54 @@ func (c *collector) add(r bench.Record) {
 	if c.s == nil {
 		c.s = Samples{}
 	}
-	tDone := r.TDoneMS()
-	inWindow := finite(r.TStartMS) && finite(tDone)
-	if inWindow {
-		if !c.any || r.TStartMS < c.tMin {
-			c.tMin = r.TStartMS
+	if c.skipped == nil {
+		c.skipped = report.LeftOut{}
+	}
+	v := report.NewRecordValues(&r, c.skipped)
+	if v.InWindow {
+		if !c.any || v.TStart < c.tMin {
+			c.tMin = v.TStart
 		}
-		if !c.any || tDone > c.tMax {
-			c.tMax = tDone
+		if !c.any || v.TDone > c.tMax {
+			c.tMax = v.TDone
 		}
 		c.any = true
-	} else {
-		c.skip("window")
 	}
-	c.put("schedule_lag_ms", r.TStartMS-r.TSchedMS)
+	put := func(ok bool, metric string, x float64) {
+		if ok {
+			c.s[metric] = append(c.s[metric], x)
+		}
+	}
+	put(v.LagOK, "schedule_lag_ms", v.Lag)
 	if !r.OK {
 		return
 	}
-	if inWindow {
-		c.done = append(c.done, tDone)
-		c.inTok = append(c.inTok, float64(r.InputTokens))
-		c.outTok = append(c.outTok, float64(r.OutputTokens))
-	}
-	c.put("e2e_ms", r.E2EMS)
-	if r.TTFTMS != nil {
-		c.put("ttft_ms", *r.TTFTMS)
-		c.put("ttft_sched_ms", *r.TTFTMS+r.TStartMS-r.TSchedMS)
-	}
-	if r.TPOTMS != nil {
-		c.put("tpot_ms", *r.TPOTMS)
-		if *r.TPOTMS > 0 {
-			c.put("output_speed_tokens_per_s", 1000 / *r.TPOTMS)
+	if v.InWindow {
+		c.done = append(c.done, v.TDone)
+		in, out := 0.0, 0.0
+		if v.InputOK {
+			in = float64(v.Input)
 		}
+		if v.OutputOK {
+			out = float64(v.Output)
+		}
+		c.inTok = append(c.inTok, in)
+		c.outTok = append(c.outTok, out)
 	}
-	for i := 1; i < len(r.EventsMS); i++ {
-		c.putGap(r.EventsMS[i] - r.EventsMS[i-1])
-	}
+	put(v.E2EOK, "e2e_ms", v.E2E)
+	put(v.TTFTOK, "ttft_ms", v.TTFT)
+	put(v.TTFTSchedOK, "ttft_sched_ms", v.TTFTSched)
+	put(v.TPOTOK, "tpot_ms", v.TPOT)
+	put(v.SpeedOK, "output_speed_tokens_per_s", v.Speed)
+	report.EachGap(&r, c.skipped, c.putGap)
 }
 
-// skippedWarning says how many values were left out as not finite.
+// skippedWarning says how many values were left out by report's rule.
 func (c *collector) skippedWarning() (bench.Warning, bool) {
-	if len(c.skipped) == 0 {
+	if c.skipped.Total() == 0 {
 		return bench.Warning{}, false
 	}
-	names := make([]string, 0, len(c.skipped))
-	total := 0
-	for k, n := range c.skipped {
-		names = append(names, fmt.Sprintf("%s %d", k, n))
-		total += n
-	}
-	sort.Strings(names)
-	return bench.Warning{Msg: fmt.Sprintf("%d values that are not finite left out of the gate's samples (%s): corrupt records", total, strings.Join(names, ", "))}, true
+	return bench.Warning{Msg: report.SkippedValuesMessage(c.skipped)}, true
 }
 
 func (c *collector) close() Samples {
@@ -226,8 +209,9 @@ func (c *collector) close() Samples {
 	if len(c.gaps) > 0 {
 		c.s["itl_ms"] = c.gaps
 	}
+	// Both bounds are kept times: the window is finite.
 	windowMS := c.tMax - c.tMin
-	if windowMS > 0 && finite(windowMS) {
+	if windowMS > 0 {
 		k := int(math.Min(math.Max(ThroughputBuckets, math.Floor(windowMS/1000)), maxThroughputBuckets))
 		width := windowMS / float64(k)
 		req, in, out := make([]float64, k), make([]float64, k), make([]float64, k)
@@ -237,32 +221,32 @@ func (c *collector) close() Samples {
 			in[b] += c.inTok[i]
 			out[b] += c.outTok[i]
 		}
+		// x / width * 1000 rather than x * (1000 / width): an empty bucket
+		// of a subnormal width is 0 per second, as summary.json's rate of
+		// nothing is, not 0 * Inf.
 		tot := make([]float64, k)
-		perS := 1000 / width
+		perS := func(x float64) float64 { return x / width * 1000 }
 		for b := range k {
-			tot[b] = (in[b] + out[b]) * perS
-			req[b] *= perS
-			in[b] *= perS
-			out[b] *= perS
+			tot[b] = perS(in[b] + out[b])
+			req[b] = perS(req[b])
+			in[b] = perS(in[b])
+			out[b] = perS(out[b])
 		}
 		series := map[string][]float64{"throughput.requests_per_s": req, "throughput.input_tokens_per_s": in,
 			"throughput.output_tokens_per_s": out, "throughput.total_tokens_per_s": tot}
 		for name, v := range series {
 			// A window of a few subnormal milliseconds (corrupt times)
-			// overflows the rates: no samples rather than infinite ones.
-			if slices.ContainsFunc(v, func(x float64) bool { return !finite(x) }) {
-				c.skip(name)
+			// overflows the rates: no samples rather than absurd ones,
+			// counted once per metric as summary.json counts its rate.
+			if slices.ContainsFunc(v, func(x float64) bool { return !report.KeepDuration(x) }) {
+				c.skipped.Add(name)
 				continue
 			}
 			c.s[name] = v
 		}
-	} else if c.any && !finite(windowMS) {
-		c.skip("window")
 	}
 	for _, v := range c.s {
 		sort.Float64s(v)
 	}
 	return c.s
 }
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tokenbench/tokenbench/bench"
+	"github.com/tokenbench/tokenbench/report"
 )
 
 // TestSamplesLeaveOutNonFinite: values that are not finite, made by
@@ -51,7 +52,7 @@ func TestSamplesLeaveOutNonFinite(t *testing.T) {
 	want := []string{
 		"line 5: skipped corrupt record",
 		"line 6: skipped corrupt record",
-		"line 0: 5 values that are not finite left out of the gate's samples (itl_ms 1, output_speed_tokens_per_s 1, schedule_lag_ms 1, ttft_sched_ms 1, window 1): corrupt records",
+		"line 0: 10 values of records left out of the figures as not finite, beyond 2^53 or negative durations (e2e_ms 1, itl_ms 1, output_speed_tokens_per_s 1, schedule_lag_ms 2, ttft_ms 1, ttft_sched_ms 2, window 2): corrupt records",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("warnings %q, want %d", got, len(want))
@@ -61,10 +62,11 @@ func TestSamplesLeaveOutNonFinite(t *testing.T) {
 			t.Errorf("warning %d: %q, want %q", i, got[i], want[i])
 		}
 	}
-	// The finite values are all there: 4 successful records' E2E, the
-	// gaps 1, 1 (first), 0 (second's second gap), 1, 1 (third, fourth).
-	if e2e := s["e2e_ms"]; len(e2e) != 4 {
-		t.Errorf("e2e_ms %v, want 4 samples", e2e)
+	// The kept values are all there: 3 successful records' E2E (not the
+	// fourth's 1.7e308, beyond 2^53), the gaps 1, 1 (first), 0 (second's
+	// second gap), 1, 1 (third, fourth).
+	if e2e := s["e2e_ms"]; len(e2e) != 3 {
+		t.Errorf("e2e_ms %v, want 3 samples", e2e)
 	}
 	if itl := s["itl_ms"]; !slices.Equal(itl, []float64{0, 1, 1, 1, 1}) {
 		t.Errorf("itl_ms %v, want [0 1 1 1 1]", itl)
@@ -75,10 +77,18 @@ func TestSamplesLeaveOutNonFinite(t *testing.T) {
 		t.Errorf("SamplesOf kept %v", itl)
 	}
 	// A window of a subnormal millisecond overflows the rates: no
-	// throughput samples rather than infinite ones.
+	// throughput samples rather than infinite ones. No input tokens is 0
+	// per second still.
 	tiny := SamplesOf([]bench.Record{{OK: true, E2EMS: 0, OutputTokens: 1}, {OK: true, E2EMS: 1e-310, OutputTokens: 1}})
 	for _, m := range throughputMetrics {
-		if v, ok := tiny[m]; ok {
+		v, ok := tiny[m]
+		if m == "throughput.input_tokens_per_s" {
+			if slices.ContainsFunc(v, func(x float64) bool { return x != 0 }) {
+				t.Errorf("%s: %v, want zeros", m, v)
+			}
+			continue
+		}
+		if ok {
 			t.Errorf("%s: %v from a window of 1e-310 ms", m, v)
 		}
 	}
@@ -165,10 +175,58 @@ func FuzzSamples(f *testing.F) {
 				t.Errorf("%s not sorted", metric)
 			}
 			for _, x := range v {
-				if !finite(x) {
+				if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > report.MaxFigure {
 					t.Fatalf("%s holds %v", metric, x)
 				}
 			}
 		}
 	})
+}
+
+// TestSkippedMatchesSummary: for the same requests.jsonl, the gate leaves
+// out what summary.json does and counts it the same: one rule
+// (report.NewRecordValues) for both.
+func TestSkippedMatchesSummary(t *testing.T) {
+	good := `{"ok":true,"t_start_ms":0,"e2e_ms":10,"ttft_ms":2,"tpot_ms":1,"events_ms":[2,3,4],"input_tokens":5,"output_tokens":3}`
+	for name, line := range map[string]string{
+		"event times near +-max":  `{"ok":true,"t_start_ms":1,"e2e_ms":10,"events_ms":[-1.7e308,1.7e308,1.7e308]}`,
+		"denormal TPOT":           `{"ok":true,"t_start_ms":1,"e2e_ms":10,"ttft_ms":2,"tpot_ms":5e-324}`,
+		"t_start + e2e overflows": `{"ok":true,"t_sched_ms":-1.7e308,"t_start_ms":1.7e308,"e2e_ms":1.7e308,"ttft_ms":1.7e308}`,
+		"t_done before t_start":   `{"ok":true,"t_start_ms":5,"e2e_ms":-4,"ttft_ms":-1,"tpot_ms":-1,"events_ms":[3,1]}`,
+		"failed, negative e2e":    `{"ok":false,"error_class":"timeout","t_start_ms":5,"e2e_ms":-1e300}`,
+		"token counts past 2^53":  `{"ok":true,"t_start_ms":1,"e2e_ms":10,"input_tokens":9223372036854775807,"output_tokens":-1,"cached_tokens":-3}`,
+		"window of 1e-310 ms":     `{"ok":true,"t_start_ms":0,"e2e_ms":1e-310,"output_tokens":1}` + "\n" + `{"ok":true,"t_start_ms":0,"e2e_ms":0}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			body := good + "\n" + line + "\n"
+			if name == "window of 1e-310 ms" {
+				body = line + "\n" // the good record would widen the window
+			}
+			if err := os.WriteFile(filepath.Join(dir, bench.RecordsFile), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum, _, err := report.Summarize(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sum.SkippedValues) == 0 {
+				t.Fatal("summary.json left nothing out")
+			}
+			_, warns, err := ReadSamples(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := report.SkippedValuesMessage(sum.SkippedValues)
+			var got []string
+			for _, w := range warns {
+				if w.Line == 0 {
+					got = append(got, w.Msg)
+				}
+			}
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("gate warns %q\nsummary.json counts %q", got, want)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"path/filepath"
 	"sync"
@@ -21,9 +22,12 @@ type Aggregator struct {
 	total, ok, warmup int
 	errors            map[string]int
 
-	// Window bounds over measured records, valid when total > 0.
+	// Window bounds over measured records, valid when anyWindow.
 	minStart, maxDone float64
-	sumE2E            float64
+	anyWindow         bool
+	// leftOut counts the values the rule of finite.go left out.
+	leftOut LeftOut
+	sumE2E  float64
 	// Spans of intended and actual starts, for the achieved-rate check.
 	pace paceSpan
 
@@ -57,7 +61,7 @@ type Aggregator struct {
 
 // NewAggregator returns an empty Aggregator.
 func NewAggregator() *Aggregator {
-	return &Aggregator{errors: map[string]int{}}
+	return &Aggregator{errors: map[string]int{}, leftOut: LeftOut{}}
 }
 
 // Write adds r and never fails; it makes an Aggregator a bench.Sink.
@@ -79,22 +83,38 @@ func (a *Aggregator) Add(r bench.Record) {
 
 	// Counts, window, schedule lag and concurrency use every measured
 	// record: a failed request was still sent and still held a slot.
-	if a.total == 0 || r.TStartMS < a.minStart {
-		a.minStart = r.TStartMS
+	// Values the rule of finite.go leaves out are counted, and the other
+	// collectors see the record without them (clean).
+	if a.leftOut == nil {
+		a.leftOut = LeftOut{}
 	}
-	if done := r.TDoneMS(); a.total == 0 || done > a.maxDone {
-		a.maxDone = done
+	v := NewRecordValues(&r, a.leftOut)
+	clean := cleanRecord(r, &v)
+	if v.InWindow {
+		if !a.anyWindow || v.TStart < a.minStart {
+			a.minStart = v.TStart
+		}
+		if !a.anyWindow || v.TDone > a.maxDone {
+			a.maxDone = v.TDone
+		}
+		a.anyWindow = true
 	}
-	a.pace.add(r.TSchedMS, r.TStartMS)
+	if KeepTime(r.TSchedMS) && KeepTime(r.TStartMS) {
+		a.pace.add(r.TSchedMS, r.TStartMS)
+	}
 	a.total++
-	a.sumE2E += r.E2EMS
-	a.plots.add(&r)
-	a.goodput.add(&r)
-	a.spec.add(&r)
-	a.prompt.add(&r)
-	a.sessions.add(&r)
-	a.endpoints.add(&r)
-	a.lag = appendFinite(a.lag, r.TStartMS-r.TSchedMS)
+	if v.E2EOK {
+		a.sumE2E += v.E2E
+	}
+	a.plots.add(&clean)
+	a.goodput.add(&clean, v.Clean)
+	a.spec.add(&clean)
+	a.prompt.add(&clean)
+	a.sessions.add(&clean, &v)
+	a.endpoints.add(&clean, a.leftOut)
+	if v.LagOK {
+		a.lag = append(a.lag, v.Lag)
+	}
 	if r.Retried {
 		a.retried++
 	}
@@ -110,12 +130,19 @@ func (a *Aggregator) Add(r bench.Record) {
 	a.ok++
 	// Token sums use successful records only: a failed request's counts
 	// are partial or missing (no usage chunk), and METRICS.md pairs
-	// throughput with successful requests.
-	a.input += r.InputTokens
-	a.output += r.OutputTokens
-	if r.CachedTokens != nil {
-		a.cached += *r.CachedTokens
-		a.cachedSeen = true
+	// throughput with successful requests. A sum never passes MaxFigure.
+	if v.InputOK && !addCount(&a.input, v.Input) {
+		a.leftOut.Add("tokens.input")
+	}
+	if v.OutputOK && !addCount(&a.output, v.Output) {
+		a.leftOut.Add("tokens.output")
+	}
+	if clean.CachedTokens != nil {
+		if addCount(&a.cached, *clean.CachedTokens) {
+			a.cachedSeen = true
+		} else {
+			a.leftOut.Add("tokens.cached")
+		}
 	}
 	if r.TokensSource == bench.TokensFromEstimate {
 		a.estimated++
@@ -124,23 +151,53 @@ func (a *Aggregator) Add(r bench.Record) {
 		}
 	}
 
-	a.e2e = appendFinite(a.e2e, r.E2EMS)
-	if r.TTFTMS != nil {
-		a.ttft = appendFinite(a.ttft, *r.TTFTMS)
-		a.ttftSched = appendFinite(a.ttftSched, r.TStartMS+*r.TTFTMS-r.TSchedMS)
+	if v.E2EOK {
+		a.e2e = append(a.e2e, v.E2E)
 	}
-	if r.TPOTMS != nil {
-		a.tpot = appendFinite(a.tpot, *r.TPOTMS)
-		if *r.TPOTMS > 0 {
-			a.speed = appendFinite(a.speed, 1000 / *r.TPOTMS)
-		}
+	if v.TTFTOK {
+		a.ttft = append(a.ttft, v.TTFT)
+	}
+	if v.TTFTSchedOK {
+		a.ttftSched = append(a.ttftSched, v.TTFTSched)
+	}
+	if v.TPOTOK {
+		a.tpot = append(a.tpot, v.TPOT)
+	}
+	if v.SpeedOK {
+		a.speed = append(a.speed, v.Speed)
 	}
 	// events_ms[i] - events_ms[i-1], as Record.ITLs, without its slice.
-	for i := 1; i < len(r.EventsMS); i++ {
-		if v := r.EventsMS[i] - r.EventsMS[i-1]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-			a.itl.add(v)
+	EachGap(&r, a.leftOut, a.itl.add)
+}
+
+// cleanRecord is r as the collectors beyond the distributions see it:
+// without the values the rule left out (v). A time left out becomes NaN
+// (they skip NaN), a pointer nil, a token count 0.
+func cleanRecord(r bench.Record, v *RecordValues) bench.Record {
+	if !v.InWindow {
+		r.TStartMS, r.TSchedMS = math.NaN(), math.NaN()
+	}
+	if !v.E2EOK || !v.InWindow {
+		r.E2EMS = math.NaN()
+	}
+	if !v.TTFTOK {
+		r.TTFTMS = nil
+	}
+	if !v.TPOTOK {
+		r.TPOTMS = nil
+	}
+	if r.OK {
+		if !v.InputOK {
+			r.InputTokens = 0
+		}
+		if !v.OutputOK {
+			r.OutputTokens = 0
 		}
 	}
+	if r.CachedTokens != nil && !KeepCount(*r.CachedTokens) {
+		r.CachedTokens = nil
+	}
+	return r
 }
 
 // appendFinite drops NaN and ±Inf: JSON records cannot hold them, but one
@@ -176,18 +233,20 @@ func (a *Aggregator) Close() *Summary {
 		c := a.cached
 		s.Tokens.Cached = &c
 	}
-	if a.total > 0 {
-		s.WindowS = finite((a.maxDone - a.minStart) / 1000)
+	// Both bounds are kept times, so the window is within 2^54 ms.
+	if a.anyWindow {
+		s.WindowS = (a.maxDone - a.minStart) / 1000
 	}
+	lo := maps.Clone(a.leftOut)
 	s.Throughput = Throughput{
-		RequestsPerS:     perSecond(float64(a.ok), s.WindowS),
-		InputTokensPerS:  perSecond(float64(a.input), s.WindowS),
-		OutputTokensPerS: perSecond(float64(a.output), s.WindowS),
-		TotalTokensPerS:  perSecond(float64(a.input+a.output), s.WindowS),
+		RequestsPerS:     keptRate(float64(a.ok), s.WindowS, lo, "throughput.requests_per_s"),
+		InputTokensPerS:  keptRate(float64(a.input), s.WindowS, lo, "throughput.input_tokens_per_s"),
+		OutputTokensPerS: keptRate(float64(a.output), s.WindowS, lo, "throughput.output_tokens_per_s"),
+		TotalTokensPerS:  keptRate(float64(a.input+a.output), s.WindowS, lo, "throughput.total_tokens_per_s"),
 	}
 	// sumE2E is in ms, the window in s.
-	s.ConcurrencyAchieved = perSecond(a.sumE2E/1000, s.WindowS)
-	s.Goodput = a.goodput.close(a.total, s.WindowS)
+	s.ConcurrencyAchieved = keptRate(a.sumE2E/1000, s.WindowS, lo, "concurrency_achieved")
+	s.Goodput = a.goodput.close(a.total, s.WindowS, lo)
 	s.Engine, s.hiddenEvents = a.spec.close()
 	s.PromptLength = a.prompt.close()
 	s.Sessions = a.sessions.close()
@@ -209,6 +268,10 @@ func (a *Aggregator) Close() *Summary {
 	// After newDistribution: the samples are sorted now.
 	itl, itlWeight := a.itl.plotSamples()
 	s.samples = a.plots.close(a.ttft, a.tpot, a.e2e, itl, itlWeight)
+	if len(lo) > 0 {
+		s.SkippedValues = lo
+	}
+	s.leaveOutNonFinite()
 	return s
 }
 
@@ -274,5 +337,7 @@ func Summarize(dir string) (*Summary, []bench.Warning, error) {
 		s.SetRouting(ri.Routing)
 		s.SetValidity(ri) // last: it reads held_back too
 	}
+	// Last: the sections set above read engine fields of their own.
+	s.leaveOutNonFinite()
 	return s, warns, nil
 }

@@ -91,7 +91,7 @@ type EndpointSummary struct {
 type endpointStats struct {
 	total, ok, input, output, cached, cachedOf int
 	cachedSeen                                 bool
-	overlap, prompt                            int
+	overlap, prompt                            float64
 	kvSum                                      float64
 	kvN                                        int
 	ttft, tpot, e2e                            []float64
@@ -104,7 +104,9 @@ type endpointCollector struct {
 	by       map[string]*endpointStats
 }
 
-func (c *endpointCollector) add(r *bench.Record) {
+// add accounts for r, a record cleaned by the rule of finite.go; sums
+// that would pass MaxFigure are counted in lo (routing.*).
+func (c *endpointCollector) add(r *bench.Record, lo LeftOut) {
 	if r.Endpoint == "" {
 		return
 	}
@@ -120,7 +122,7 @@ func (c *endpointCollector) add(r *bench.Record) {
 		c.by[r.Endpoint] = s
 	}
 	s.total++
-	if r.Route != nil && r.Route.KVUsage != nil {
+	if r.Route != nil && r.Route.KVUsage != nil && KeepDuration(*r.Route.KVUsage) {
 		s.kvSum += *r.Route.KVUsage
 		s.kvN++
 	}
@@ -129,18 +131,28 @@ func (c *endpointCollector) add(r *bench.Record) {
 	}
 	s.ok++
 	if r.Route != nil && r.Route.KVTransferMS != nil {
-		c.transfer = appendFinite(c.transfer, *r.Route.KVTransferMS)
+		if KeepDuration(*r.Route.KVTransferMS) {
+			c.transfer = append(c.transfer, *r.Route.KVTransferMS)
+		} else {
+			lo.Add("routing.disagg.kv_transfer_ms")
+		}
 	}
-	s.input += r.InputTokens
-	s.output += r.OutputTokens
+	if !addCount(&s.input, r.InputTokens) {
+		lo.Add("routing.endpoints.input_tokens")
+	}
+	if !addCount(&s.output, r.OutputTokens) {
+		lo.Add("routing.endpoints.output_tokens")
+	}
 	if r.CachedTokens != nil {
-		s.cached += *r.CachedTokens
-		s.cachedOf += r.InputTokens
-		s.cachedSeen = true
+		if addCount(&s.cached, *r.CachedTokens) && addCount(&s.cachedOf, r.InputTokens) {
+			s.cachedSeen = true
+		} else {
+			lo.Add("routing.endpoints.cached_tokens")
+		}
 	}
 	if r.Route != nil {
-		s.overlap += r.Route.OverlapTokens
-		s.prompt += r.Route.PromptTokens
+		s.overlap += float64(r.Route.OverlapTokens)
+		s.prompt += float64(r.Route.PromptTokens)
 	}
 	s.e2e = appendFinite(s.e2e, r.E2EMS)
 	if r.TTFTMS != nil {
@@ -177,7 +189,7 @@ func (c *endpointCollector) close(windowS float64) *Routing {
 		s := c.by[n]
 		e := EndpointSummary{Endpoint: n, Requests: s.total, OK: s.ok, Failed: s.total - s.ok,
 			InputTokens: s.input, OutputTokens: s.output, OutputTokensPerS: perSecond(float64(s.output), windowS),
-			ExpectedReuse: ratio(float64(s.overlap), float64(s.prompt)), KVUsageMean: ratio(s.kvSum, float64(s.kvN)),
+			ExpectedReuse: ratio(s.overlap, s.prompt), KVUsageMean: ratio(s.kvSum, float64(s.kvN)),
 			TTFTMS: newDistribution(slices.Clone(s.ttft)), TPOTMS: newDistribution(slices.Clone(s.tpot)), E2EMS: newDistribution(slices.Clone(s.e2e))}
 		if s.cachedSeen {
 			cached := s.cached

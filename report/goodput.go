@@ -27,22 +27,33 @@ type goodputCounter struct {
 	on        bool
 	met       int
 	metOutput int
+	overflow  int
 }
 
-func (g *goodputCounter) add(r *bench.Record) {
-	if g.on && g.slo.Meets(r) {
+// add counts r when it meets the SLO. A record with a value left out
+// (clean false: finite.go) does not: what it measured is not known.
+func (g *goodputCounter) add(r *bench.Record, clean bool) {
+	if g.on && clean && g.slo.Meets(r) {
 		g.met++
-		g.metOutput += r.OutputTokens
+		// Output tokens of a clean record are kept counts; the sum stops
+		// short of MaxFigure (the rate is then an underestimate, and the
+		// count says so).
+		if !addCount(&g.metOutput, r.OutputTokens) {
+			g.overflow++
+		}
 	}
 }
 
-func (g *goodputCounter) close(total int, windowS float64) *Goodput {
+func (g *goodputCounter) close(total int, windowS float64, lo LeftOut) *Goodput {
 	if !g.on {
 		return nil
 	}
+	if g.overflow > 0 {
+		lo["goodput.output_tokens_per_s"] += g.overflow
+	}
 	out := &Goodput{SLO: g.slo, Met: g.met,
-		RequestsPerS:     perSecond(float64(g.met), windowS),
-		OutputTokensPerS: perSecond(float64(g.metOutput), windowS)}
+		RequestsPerS:     keptRate(float64(g.met), windowS, lo, "goodput.requests_per_s"),
+		OutputTokensPerS: keptRate(float64(g.metOutput), windowS, lo, "goodput.output_tokens_per_s")}
 	if total > 0 {
 		out.Attainment = float64(g.met) / float64(total)
 	}

@@ -38,6 +38,7 @@ type ContextBucket struct {
 type sessionAcc struct {
 	turns       int
 	start, done float64
+	timed       bool // start and done are set
 	model       float64
 }
 
@@ -46,7 +47,8 @@ type sessionCollector struct {
 	ttfts map[int][]float64 // by log2 bucket of input tokens
 }
 
-func (c *sessionCollector) add(r *bench.Record) {
+// add counts r's turn; its times enter only when the rule kept them (v).
+func (c *sessionCollector) add(r *bench.Record, v *RecordValues) {
 	if r.Session == "" {
 		return
 	}
@@ -55,13 +57,20 @@ func (c *sessionCollector) add(r *bench.Record) {
 	}
 	s := c.by[r.Session]
 	if s == nil {
-		s = &sessionAcc{start: r.TStartMS, done: r.TDoneMS()}
+		s = &sessionAcc{}
 		c.by[r.Session] = s
 	}
 	s.turns++
-	s.start = math.Min(s.start, r.TStartMS)
-	s.done = math.Max(s.done, r.TDoneMS())
-	s.model += r.E2EMS
+	if v.InWindow {
+		if !s.timed {
+			s.start, s.done, s.timed = v.TStart, v.TDone, true
+		}
+		s.start = math.Min(s.start, v.TStart)
+		s.done = math.Max(s.done, v.TDone)
+	}
+	if v.E2EOK {
+		s.model += v.E2E
+	}
 	if r.OK && r.TTFTMS != nil && r.InputTokens > 0 {
 		b := int(math.Floor(math.Log2(float64(r.InputTokens))))
 		c.ttfts[b] = append(c.ttfts[b], *r.TTFTMS)

@@ -46,6 +46,12 @@ type Summary struct {
 	// OutputSpeed is 1000 / TPOT per successful request, in tokens/s.
 	OutputSpeed *Distribution `json:"output_speed_tokens_per_s,omitempty"`
 
+	// SkippedValues counts the values of records left out of the figures
+	// above because they are not finite, beyond MaxFigure, or a negative
+	// duration (LeftOut: finite.go), by the figure they would have
+	// entered; absent when none was.
+	SkippedValues LeftOut `json:"skipped_values,omitempty"`
+
 	// Goodput is present when the run was given SLOs (--slo).
 	Goodput *Goodput `json:"goodput,omitempty"`
 
@@ -129,8 +135,12 @@ type Throughput struct {
 	TotalTokensPerS  float64 `json:"total_tokens_per_s"`
 }
 
-// WriteJSON writes s as indented JSON, the content of summary.json.
+// WriteJSON writes s as indented JSON, the content of summary.json. A
+// float of s that is NaN or +-Inf, which JSON cannot hold, is first set to
+// 0 (nil behind a pointer) and counted in SkippedValues, so the summary is
+// always written.
 func (s *Summary) WriteJSON(w io.Writer) error {
+	s.leaveOutNonFinite()
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("report: encode summary: %w", err)

@@ -84,6 +84,9 @@ func (s *Summary) writeHeader(b *bytes.Buffer) {
 	if h := s.HeldBack; h != nil {
 		line("", "WARNING: %s", HeldBackText(h))
 	}
+	if l := s.SkippedValues; len(l) > 0 {
+		line("Left out", "WARNING: %d values of corrupt records: %s (skipped_values in summary.json)", l.Total(), l)
+	}
 	if r.WarmupExcluded > 0 {
 		line("Warm-up", "%d excluded", r.WarmupExcluded)
 	}

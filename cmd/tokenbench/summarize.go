@@ -54,6 +54,9 @@ interrupted write are removed.`,
 			if n := sum.Requests.SkippedLines; n > 0 {
 				fmt.Fprintf(f.Err, "tokenbench: %d unreadable lines of %s/requests.jsonl skipped; the summary counts the %d records read\n", n, o.Dir, sum.Requests.Total+sum.Requests.WarmupExcluded)
 			}
+			if len(sum.SkippedValues) > 0 {
+				fmt.Fprintf(f.Err, "tokenbench: %s/requests.jsonl: %s\n", o.Dir, report.SkippedValuesMessage(sum.SkippedValues))
+			}
 			if err := report.WriteSummaryFile(o.Dir, sum); err != nil {
 				return err
 			}
