@@ -105,12 +105,11 @@ func SamplesOf(recs []bench.Record) Samples {
 }
 
 type collector struct {
-	s          Samples
-	tMin, tMax float64
-	any        bool
-	done       []float64 // t_done of successful requests
-	inTok      []float64
-	outTok     []float64
+	s      Samples
+	window report.Window
+	done   []float64 // t_done of successful requests
+	inTok  []float64
+	outTok []float64
 	// skipped counts values left out by report's rule (report.LeftOut:
 	// not finite, beyond report.MaxFigure, a negative duration), by
 	// metric, with the same names and counts as summary.json's
@@ -156,15 +155,7 @@ func (c *collector) add(r bench.Record) {
 		c.skipped = report.LeftOut{}
 	}
 	v := report.NewRecordValues(&r, c.skipped)
-	if v.InWindow {
-		if !c.any || v.TStart < c.tMin {
-			c.tMin = v.TStart
-		}
-		if !c.any || v.TDone > c.tMax {
-			c.tMax = v.TDone
-		}
-		c.any = true
-	}
+	c.window.Add(v)
 	put := func(ok bool, metric string, x float64) {
 		if ok {
 			c.s[metric] = append(c.s[metric], x)
@@ -210,13 +201,13 @@ func (c *collector) close() Samples {
 		c.s["itl_ms"] = c.gaps
 	}
 	// Both bounds are kept times: the window is finite.
-	windowMS := c.tMax - c.tMin
+	windowMS := c.window.Done - c.window.Start
 	if windowMS > 0 {
 		k := int(math.Min(math.Max(ThroughputBuckets, math.Floor(windowMS/1000)), maxThroughputBuckets))
 		width := windowMS / float64(k)
 		req, in, out := make([]float64, k), make([]float64, k), make([]float64, k)
 		for i, t := range c.done {
-			b := min(int((t-c.tMin)/width), k-1)
+			b := min(int((t-c.window.Start)/width), k-1)
 			req[b]++
 			in[b] += c.inTok[i]
 			out[b] += c.outTok[i]

@@ -22,9 +22,8 @@ type Aggregator struct {
 	total, ok, warmup int
 	errors            map[string]int
 
-	// Window bounds over measured records, valid when anyWindow.
-	minStart, maxDone float64
-	anyWindow         bool
+	// window bounds the measured records.
+	window Window
 	// leftOut counts the values the rule of finite.go left out.
 	leftOut LeftOut
 	sumE2E  float64
@@ -90,15 +89,7 @@ func (a *Aggregator) Add(r bench.Record) {
 	}
 	v := NewRecordValues(&r, a.leftOut)
 	clean := cleanRecord(r, &v)
-	if v.InWindow {
-		if !a.anyWindow || v.TStart < a.minStart {
-			a.minStart = v.TStart
-		}
-		if !a.anyWindow || v.TDone > a.maxDone {
-			a.maxDone = v.TDone
-		}
-		a.anyWindow = true
-	}
+	a.window.Add(v)
 	if KeepTime(r.TSchedMS) && KeepTime(r.TStartMS) {
 		a.pace.add(r.TSchedMS, r.TStartMS)
 	}
@@ -234,8 +225,8 @@ func (a *Aggregator) Close() *Summary {
 		s.Tokens.Cached = &c
 	}
 	// Both bounds are kept times, so the window is within 2^54 ms.
-	if a.anyWindow {
-		s.WindowS = (a.maxDone - a.minStart) / 1000
+	if a.window.Any {
+		s.WindowS = (a.window.Done - a.window.Start) / 1000
 	}
 	lo := maps.Clone(a.leftOut)
 	s.Throughput = Throughput{

@@ -181,3 +181,24 @@ func addCount(sum *int, n int) bool {
 func SkippedValuesMessage(l LeftOut) string {
 	return fmt.Sprintf("%d values of records left out of the figures as not finite, beyond 2^53 or negative durations (%s): corrupt records", l.Total(), l)
 }
+
+// Window is the span [min t_start, max t_done] of the records added, in
+// ms; Any says whether one was.
+type Window struct {
+	Start, Done float64
+	Any         bool
+}
+
+// Add widens w to the record's times when they are kept (v.InWindow).
+func (w *Window) Add(v RecordValues) {
+	if !v.InWindow {
+		return
+	}
+	if !w.Any || v.TStart < w.Start {
+		w.Start = v.TStart
+	}
+	if !w.Any || v.TDone > w.Done {
+		w.Done = v.TDone
+	}
+	w.Any = true
+}
