@@ -87,8 +87,25 @@ type Prediction struct {
 	Predicted  Measured
 	Measured   Measured
 	// Requests is how many requests completed in the replay; Refused how
-	// many the engine refused (longer than its KV cache).
+	// many the engine refused (longer than its KV cache) or the client
+	// gave up on (RequestOptions.ClientTimeout).
 	Requests, Refused int
+	// Stages are the predictions of each load stage of an experiment built
+	// from its workload spec, beside what was measured in the stage when
+	// the data set gives it ("stage_0", ...).
+	Stages []StagePrediction
+}
+
+// StagePrediction is one load stage's prediction.
+type StagePrediction struct {
+	// Stage is the stage's index, Rate its requests per second.
+	Stage int
+	Rate  float64
+	// Requests is how many of its requests completed in the replay.
+	Requests  int
+	Predicted Measured
+	// Measured is nil when the data set has no figures for the stage.
+	Measured *Measured
 }
 
 // APE is the absolute percentage error of each figure, in the order of
@@ -114,13 +131,17 @@ func Predict(e Experiment, base Config, o RequestOptions) (Prediction, error) {
 	if err != nil {
 		return Prediction{}, fmt.Errorf("sim: experiment %s: %w", e.ID, err)
 	}
-	res, err := ReplayWith(d, e.Requests(o), o.ReplayOptions())
+	reqs := e.Requests(o)
+	res, err := ReplayWith(d, reqs, o.ReplayOptions())
 	if err != nil {
 		return Prediction{}, err
 	}
 	p := Prediction{Experiment: e, Measured: e.Actual["overall"]}
 	p.Predicted, p.Requests = Summarize(res)
 	p.Refused = len(res) - p.Requests
+	if e.Replay == nil {
+		p.Stages = stagePredictions(e, reqs, res)
+	}
 	if p.Requests == 0 {
 		return p, fmt.Errorf("sim: experiment %s: no request completed in the replay", e.ID)
 	}
@@ -144,4 +165,26 @@ func MAPE(preds []Prediction, families ...string) float64 {
 		return math.NaN()
 	}
 	return sum / float64(n)
+}
+
+// stagePredictions summarizes the replay of a spec-built experiment stage
+// by stage (reqs carry their stage), beside the data set's per-stage
+// figures.
+func stagePredictions(e Experiment, reqs []ReplayRequest, res []ReplayResult) []StagePrediction {
+	byStage := make([][]ReplayResult, len(e.Spec.Stages))
+	for i, r := range reqs {
+		if r.Stage >= 0 && r.Stage < len(byStage) {
+			byStage[r.Stage] = append(byStage[r.Stage], res[i])
+		}
+	}
+	out := make([]StagePrediction, len(byStage))
+	for k, rs := range byStage {
+		sp := StagePrediction{Stage: k, Rate: e.Spec.Stages[k].Rate}
+		sp.Predicted, sp.Requests = Summarize(rs)
+		if m, ok := e.Actual[fmt.Sprintf("stage_%d", k)]; ok {
+			sp.Measured = &m
+		}
+		out[k] = sp
+	}
+	return out
 }

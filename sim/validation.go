@@ -39,6 +39,8 @@ type Validation struct {
 	// EngineProfile names the timing replayed with (a shipped profile or a
 	// file), when the caller says.
 	EngineProfile string `json:"engine_profile,omitempty"`
+	// ShowStages makes WriteText add a table per load stage.
+	ShowStages bool `json:"-"`
 }
 
 // ValidatedExperiment is one experiment's prediction beside its
@@ -55,6 +57,20 @@ type ValidatedExperiment struct {
 	Predicted Measured           `json:"predicted"`
 	Measured  Measured           `json:"measured"`
 	APE       map[string]float64 `json:"ape_pct"`
+	// Stages are the predictions per load stage (experiments built from a
+	// workload spec), with the stage's measured figures when the data set
+	// gives them.
+	Stages []ValidatedStage `json:"stages,omitempty"`
+}
+
+// ValidatedStage is one load stage's prediction beside its measurement.
+type ValidatedStage struct {
+	Stage     int                `json:"stage"`
+	Rate      float64            `json:"rate"`
+	Requests  int                `json:"requests"`
+	Predicted Measured           `json:"predicted"`
+	Measured  *Measured          `json:"measured,omitempty"`
+	APE       map[string]float64 `json:"ape_pct,omitempty"`
 }
 
 // CapStages returns exps with each load stage at most seconds long (a
@@ -97,6 +113,17 @@ func NewValidation(preds []Prediction) Validation {
 		for i, a := range p.APE() {
 			ve.APE[Metrics[i].Name] = a
 		}
+		for _, sp := range p.Stages {
+			vs := ValidatedStage{Stage: sp.Stage, Rate: sp.Rate, Requests: sp.Requests, Predicted: sp.Predicted, Measured: sp.Measured}
+			if sp.Measured != nil {
+				vs.APE = map[string]float64{}
+				pv, mv := sp.Predicted.Values(), sp.Measured.Values()
+				for i := range pv {
+					vs.APE[Metrics[i].Name] = 100 * math.Abs(pv[i]-mv[i]) / mv[i]
+				}
+			}
+			ve.Stages = append(ve.Stages, vs)
+		}
 		v.Experiments = append(v.Experiments, ve)
 		if ve.MoE {
 			moe = append(moe, p)
@@ -136,6 +163,12 @@ func (v Validation) WriteText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	if v.ShowStages {
+		if err := v.writeStages(w); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
 	if err := v.writeMAPE(w); err != nil {
 		return err
 	}
@@ -190,6 +223,38 @@ func (v Validation) writeMAPE(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%11d\t%5.1f\t%5.1f\t%5.1f\t%5.1f\n", c, n, m["all"], m["ttft"], m["itl"], m["e2e"])
+	}
+	return tw.Flush()
+}
+
+// writeStages writes predicted / measured per load stage: TTFT mean and
+// p99, ITL, E2E mean and p99 (ms; "-" where the data set has no figures
+// for the stage).
+func (v Validation) writeStages(w io.Writer) error {
+	fmt.Fprintln(w, "per load stage, predicted / measured:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "experiment\tstage\treq/s\tTTFT mean ms\tTTFT p99 ms\tITL ms\tE2E mean ms\tE2E p99 ms")
+	pair := func(p, m float64, ok bool, f string) string {
+		if !ok {
+			return fmt.Sprintf(f+" / -", p)
+		}
+		return fmt.Sprintf(f+" / "+f, p, m)
+	}
+	for _, e := range v.Experiments {
+		for k, s := range e.Stages {
+			id := ""
+			if k == 0 {
+				id = e.ID
+			}
+			var m Measured
+			if s.Measured != nil {
+				m = *s.Measured
+			}
+			ok, p := s.Measured != nil, s.Predicted
+			fmt.Fprintf(tw, "%s\t%d\t%g\t%s\t%s\t%s\t%s\t%s\n", id, s.Stage, s.Rate,
+				pair(p.TTFTMean, m.TTFTMean, ok, "%.1f"), pair(p.TTFTP99, m.TTFTP99, ok, "%.1f"), pair(p.ITLMean, m.ITLMean, ok, "%.1f"),
+				pair(p.E2EMean, m.E2EMean, ok, "%.0f"), pair(p.E2EP99, m.E2EP99, ok, "%.0f"))
+		}
 	}
 	return tw.Flush()
 }

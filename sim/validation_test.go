@@ -178,3 +178,49 @@ func TestValidationWriteText(t *testing.T) {
 	golden.Check(t, "testdata/validate.golden", text.Bytes())
 	golden.Check(t, "testdata/validate.json.golden", js.Bytes())
 }
+
+// Predict summarizes a spec-built experiment per load stage too: the
+// stages' requests add up to the whole, their E2E means weigh into the
+// overall one, and a stage's measured figures come from the data set's
+// "stage_k" when it has them.
+func TestStagePredictions(t *testing.T) {
+	e := smallExperiments(t, DefaultTiming())[0] // two stages
+	e.Actual["stage_1"] = Measured{TTFTMean: 40, TTFTP90: 50, TTFTP99: 60, ITLMean: 9, E2EMean: 500, E2EP90: 550, E2EP99: 600}
+	c := DefaultConfig()
+	p, err := Predict(e, c, fresh1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Stages) != 2 {
+		t.Fatalf("%d stages, want 2", len(p.Stages))
+	}
+	n, e2e := 0, 0.0
+	for k, s := range p.Stages {
+		if s.Stage != k || s.Rate != e.Spec.Stages[k].Rate || s.Requests == 0 {
+			t.Errorf("stage %d: %+v", k, s)
+		}
+		n += s.Requests
+		e2e += s.Predicted.E2EMean * float64(s.Requests)
+	}
+	if n != p.Requests || math.Abs(e2e/float64(n)-p.Predicted.E2EMean) > 1e-6 {
+		t.Errorf("stages hold %d requests of E2E mean %v; the whole %d of %v", n, e2e/float64(n), p.Requests, p.Predicted.E2EMean)
+	}
+	if p.Stages[0].Measured != nil || p.Stages[1].Measured == nil || p.Stages[1].Measured.E2EMean != 500 {
+		t.Errorf("measured per stage: %v, %v: want none, then stage_1's", p.Stages[0].Measured, p.Stages[1].Measured)
+	}
+	v := NewValidation([]Prediction{p})
+	v.ShowStages = true
+	vs := v.Experiments[0].Stages
+	if len(vs) != 2 || vs[0].APE != nil || math.Abs(vs[1].APE["e2e_mean"]-100*math.Abs(p.Stages[1].Predicted.E2EMean-500)/500) > 1e-9 {
+		t.Errorf("validated stages %+v", vs)
+	}
+	var text bytes.Buffer
+	if err := v.writeStages(&text); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(text.String()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "per load stage, predicted / measured:") ||
+		!strings.HasPrefix(lines[2], "dense-7b") || !strings.Contains(lines[2], " / -") || strings.Contains(lines[3], " / -") {
+		t.Errorf("stage table:\n%s", text.String())
+	}
+}

@@ -48,6 +48,13 @@ func TestSimValidate(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+	out.Reset()
+	if code := execute(f, NewCmdSimValidate(f, nil), "validate", exps, "--stages"); code != 0 {
+		t.Fatalf("--stages: exit %d: %s", code, errb.String())
+	}
+	if s := out.String(); !strings.Contains(s, "per load stage, predicted / measured:") || !strings.Contains(s, "b-moe") {
+		t.Errorf("--stages prints no stage table:\n%s", s)
+	}
 	// JSON, with an engine profile that makes every step 50 ms longer:
 	// every predicted TTFT grows.
 	prof := filepath.Join(t.TempDir(), "slow.yaml")
