@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 )
 
 // RunFile is the name of the run metadata file in a results directory.
@@ -173,7 +175,7 @@ func ReadRunInfo(dir string) (RunInfo, error) {
 		return ri, err
 	}
 	if err := json.Unmarshal(b, &ri); err != nil {
-		return ri, fmt.Errorf("%s/%s: %w", dir, RunFile, err)
+		return ri, fmt.Errorf("%s/%s: %w", dir, RunFile, jsonline.Error(b, err))
 	}
 	return ri, nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tokenbench/tokenbench/bench"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 )
 
 // Identity is what run history needs to know about a results directory.
@@ -36,7 +38,7 @@ func ReadIdentity(dir string) (Identity, error) {
 	}
 	var info bench.RunInfo
 	if err := json.Unmarshal(b, &info); err != nil {
-		return Identity{}, fmt.Errorf("gate: %s: %v", filepath.Join(dir, bench.RunFile), err)
+		return Identity{}, fmt.Errorf("gate: %s: %w", filepath.Join(dir, bench.RunFile), jsonline.Error(b, err))
 	}
 	sum := sha256.Sum256(b)
 	id := Identity{Key: hex.EncodeToString(sum[:]), Scenario: ScenarioKey(info), Name: info.Name, StartedAt: info.StartTime,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +43,30 @@ func TestScenarioKeyOfAnEndpoint(t *testing.T) {
 	}
 	if plain != "8e14ba17f48c6869" {
 		t.Errorf("scenario key %s changed: every recorded history of this endpoint would start again", plain)
+	}
+}
+
+// A broken run.json or cost.json is named with the line it breaks on.
+func TestBrokenJSONNamesItsLine(t *testing.T) {
+	broken := []byte("{\n  \"name\": \"x\",\n  oops\n}\n")
+	dir := writeRunJSON(t, "r", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err := os.WriteFile(filepath.Join(dir, bench.RunFile), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, read := range map[string]func() error{
+		"identity": func() error { _, err := ReadIdentity(dir); return err },
+		"run info": func() error { _, err := bench.ReadRunInfo(dir); return err },
+		"cost.json": func() error {
+			p := filepath.Join(t.TempDir(), "cost.json")
+			if err := os.WriteFile(p, broken, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := readJSONMap(p)
+			return err
+		},
+	} {
+		if err := read(); err == nil || !strings.Contains(err.Error(), "line 3:") {
+			t.Errorf("%s: %v, want the error on line 3", name, err)
+		}
 	}
 }

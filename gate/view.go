@@ -14,6 +14,8 @@ import (
 
 	"github.com/tokenbench/tokenbench/pricing"
 	"github.com/tokenbench/tokenbench/report"
+
+	"github.com/tokenbench/tokenbench/internal/jsonline"
 )
 
 // CostPrefix is the top-level name under which cost.json is addressed.
@@ -74,7 +76,7 @@ func readJSONMap(path string) (map[string]any, error) {
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("gate: %s: %v", path, err)
+		return nil, fmt.Errorf("gate: %s: %w", path, jsonline.Error(b, err))
 	}
 	if m == nil {
 		return nil, fmt.Errorf("gate: %s: not a JSON object", path)
