@@ -163,7 +163,7 @@ func ReplayWith(d Deployment, reqs []ReplayRequest, o ReplayOptions) ([]ReplayRe
 				return nil, fmt.Errorf("sim: replay request %d: %d keys for a prompt of %d tokens", i, len(r.Keys), r.Prompt)
 			}
 			id, err := s.add(seqRequest{prompt: r.Prompt, tokens: r.Keys, output: r.Output, reason: reasonLength,
-				key: splitmix64(uint64(i) + 1)}, at+over)
+				key: replayRequestKey(i)}, at+over)
 			if err != nil {
 				out[i].Err = err
 				continue
@@ -242,3 +242,7 @@ func (h *deadlineHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// replayRequestKey is the key of replay request i: it seeds the tokens the
+// engine generates for it (their prefix-cache keys included).
+func replayRequestKey(i int) uint64 { return splitmix64(uint64(i) + 1) }

@@ -93,10 +93,110 @@ func TestReadRunExperiment(t *testing.T) {
 	if v, err := Validate([]Experiment{e}, DefaultConfig(), RequestOptions{}, 0); err != nil || v.MAPE["all"]["all"] > 0.01 {
 		t.Errorf("speed-up 2: MAPE %v (%v): want about 0", v.MAPE["all"]["all"], err)
 	}
-	if _, _, err := ReadRunExperiment(writeRun(t, cfg, "closed", reqs, true), cfg); err == nil || !strings.Contains(err.Error(), "only an open-loop run") {
-		t.Errorf("closed loop: %v", err)
+	// A closed loop's arrivals replay as recorded, with a note.
+	if e, notes, err := ReadRunExperiment(writeRun(t, cfg, "closed", reqs, true), cfg); err != nil || len(e.Replay) != 40 ||
+		!strings.Contains(strings.Join(notes, "\n"), "a closed-loop run: its arrivals") {
+		t.Errorf("closed loop: %v, %d requests, notes %q", err, len(e.Replay), notes)
+	}
+	if _, _, err := ReadRunExperiment(writeRun(t, cfg, "sideways", reqs, true), cfg); err == nil || !strings.Contains(err.Error(), `load mode "sideways"`) {
+		t.Errorf("unknown mode: %v", err)
 	}
 	if _, _, err := ReadRunExperiment(t.TempDir(), cfg); err == nil {
 		t.Error("no run.json: no error")
+	}
+}
+
+// Prefix sharing is rebuilt from what the records show: a session's turn
+// starts with its previous turn's prompt and answer (the keys the engine
+// gives the answer's tokens), and requests with reported cached tokens
+// share that many; the replay's prefix cache then hits there.
+func TestReadRunExperimentRebuildsPrefixSharing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sessions")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	if err := bench.WriteRunInfo(dir, bench.RunInfo{Tool: "tokenbench", Load: bench.LoadInfo{Mode: "trace"}, Engine: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	ttft := 20.0
+	cached := 256
+	recs := []bench.Record{
+		{Session: "a", Turn: 0, TStartMS: 0, InputTokens: 500, OutputTokens: 40},
+		{Session: "b", Turn: 0, TStartMS: 1000, InputTokens: 300, OutputTokens: 30, CachedTokens: &cached},
+		{Session: "a", Turn: 1, TStartMS: 2000, InputTokens: 700, OutputTokens: 40}, // 500 + 40 + 160 new
+		{Session: "a", Turn: 2, TStartMS: 4000, InputTokens: 600, OutputTokens: 10}, // a shorter history
+		{TStartMS: 5000, InputTokens: 400, OutputTokens: 10, CachedTokens: &cached}, // shares with b's first 256
+		{TStartMS: 6000, InputTokens: 400, OutputTokens: 10},                        // its own
+	}
+	var b strings.Builder
+	for i := range recs {
+		recs[i].RequestID, recs[i].OK, recs[i].TSchedMS, recs[i].TTFTMS, recs[i].E2EMS = "r", true, recs[i].TStartMS, &ttft, 500
+		line, _ := json.Marshal(recs[i])
+		b.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, bench.RecordsFile), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, notes, err := ReadRunExperiment(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "2 turns continue their session's context, 2 other requests share their reported cached tokens") {
+		t.Errorf("notes %q", notes)
+	}
+	k := func(i int) []uint64 { return e.Replay[i].Keys }
+	common := func(x, y []uint64) int {
+		n := 0
+		for n < min(len(x), len(y)) && x[n] == y[n] {
+			n++
+		}
+		return n
+	}
+	for i, r := range e.Replay {
+		if len(r.Keys) != r.Prompt {
+			t.Fatalf("request %d: %d keys for a prompt of %d", i, len(r.Keys), r.Prompt)
+		}
+	}
+	answer := func(i, j int) uint64 { return wordHashes[wordIndex(replayRequestKey(i), j)] }
+	for _, c := range []struct {
+		name string
+		got  int
+		want int
+	}{
+		{"turn 1 continues turn 0's prompt and answer", common(k(2), k(0)), 500},
+		{"turn 2 keeps turn 1's first 600 tokens", common(k(3), k(2)), 600},
+		{"cached requests share 256", common(k(4), k(1)), 256},
+		{"the uncached request shares nothing", common(k(5), k(1)) + common(k(5), k(0)), 0},
+		{"sessions do not share", common(k(0), k(1)), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d tokens in common, want %d", c.name, c.got, c.want)
+		}
+	}
+	if k(2)[500] != answer(0, 0) || k(2)[539] != answer(0, 39) || k(2)[540] == answer(0, 40) {
+		t.Errorf("turn 1 does not carry turn 0's answer at 500..539")
+	}
+	// Turn 0's keys are intact after its session grew in place.
+	if common(k(0), k(2)) != 500 || common(k(3), k(0)) != 500 {
+		t.Error("a later turn overwrote an earlier turn's keys")
+	}
+	// The replay hits the cache where the server did: turn 1's TTFT is
+	// shorter than a request of its length with no shared prefix.
+	d, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Replay(d, e.Replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := []ReplayRequest{{Prompt: 700, Output: 40}}
+	cold, err := Replay(d, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(res[2].TTFT() < cold[0].TTFT()) {
+		t.Errorf("turn 1's TTFT %v, a cold prompt of its length %v: want the context's cache hit to shorten it", res[2].TTFT(), cold[0].TTFT())
 	}
 }

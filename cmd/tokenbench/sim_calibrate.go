@@ -43,9 +43,11 @@ per-sequence overheads, MoE and attention efficiency, tensor-parallel all-reduce
 frontend time, output lag) so that replaying each source's workload on the virtual clock
 reproduces its measured TTFT, ITL and E2E (mean, p90, p99): Nelder-Mead on the mean absolute
 percentage error. A SOURCE is an experiments file of the sim-to-real schema
-(../shared/data/sim2real/experiments.json), or a tokenbench results directory of an open-loop
-run (--rate): its requests replay as recorded (arrivals from t_sched_ms, lengths from usage;
-prompts share no prefix), on the built-in engine's configuration recorded in run.json, or for a
+(../shared/data/sim2real/experiments.json), or a tokenbench results directory: its requests
+replay as the server received them (arrivals at t_start_ms, lengths from usage; a closed loop's
+arrivals, which followed its latencies, replay as an open loop, so --rate runs fit best), with the
+prefix sharing its records show (a session's turns continue its context; requests the server
+reported cached tokens for share them), on the built-in engine's configuration recorded in run.json, or for a
 real server's run on the deployment given by --model/--model-config, --gpu, --tp, --precision,
 --max-batch and --token-budget. The fit replays load stages capped at
 --stage-seconds (quicker); the check after it replays them whole unless --check-seconds caps
