@@ -45,11 +45,11 @@ reproduces its measured TTFT, ITL and E2E (mean, p90, p99): Nelder-Mead on the m
 percentage error. A SOURCE is an experiments file of the sim-to-real schema
 (../shared/data/sim2real/experiments.json), or a tokenbench results directory: its requests
 replay as the server received them (arrivals at t_start_ms, lengths from usage; a closed loop's
-arrivals, which followed its latencies, replay as an open loop, so --rate runs fit best), with the
-prefix sharing its records show (a session's turns continue its context; requests the server
-reported cached tokens for share them), on the built-in engine's configuration recorded in run.json, or for a
-real server's run on the deployment given by --model/--model-config, --gpu, --tp, --precision,
---max-batch and --token-budget. The fit replays load stages capped at
+arrivals, which followed its latencies, replay as an open loop, so --rate runs fit best), with
+the prefix sharing its records show (a session's turns continue its context; requests the server
+reported cached tokens for share them), on the built-in engine's configuration recorded in
+run.json, or for a real server's run on the deployment given by --model/--model-config, --gpu,
+--tp, --precision, --max-batch and --token-budget. The fit replays load stages capped at
 --stage-seconds (quicker); the check after it replays them whole unless --check-seconds caps
 them. --holdout leaves experiments out of the fit (by id, model repository id or model name)
 and reports the error on them; --leave-one-model-out then fits once per model without its
@@ -141,7 +141,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 60, "cap each load stage at this many seconds while fitting (0: whole stages)")
 	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
 	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
-	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "the load generator's total timeout per request: requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
+	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "experiments files: the load generator's total timeout per request; requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	d := &o.Deployment
 	fl.Var(&profileValue{&d.Model, lookupModelName}, "model", "results of a real server: its model profile (or --model-config)")

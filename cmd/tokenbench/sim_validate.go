@@ -80,7 +80,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 0, "cap each load stage at this many seconds (0: whole stages, as measured)")
 	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
-	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "the load generator's total timeout per request: requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
+	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "experiments files: the load generator's total timeout per request; requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
 	fl.BoolVar(&o.Stages, "stages", false, "also print predicted against measured per load stage (JSON always has them)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	return cmd
