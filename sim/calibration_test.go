@@ -118,3 +118,25 @@ func TestCalibrationAgainstTensorRTLLM(t *testing.T) {
 	t.Logf("offline output tokens/s; default timing %+v; max batch %d, no-evict admission, perf-overview.md request counts:%s worst %.1f%%",
 		DefaultTiming(), trtMaxBatch, table.String(), 100*worst)
 }
+
+// The shipped vllm profile, fitted on real vLLM serving, also predicts
+// TensorRT-LLM's offline throughput within 20%: one set of efficiencies
+// for online and offline (its fp4_efficiency comes from the FP4 rows, as
+// the defaults' does; the serving data have no FP4).
+func TestVLLMProfileAgainstTensorRTLLM(t *testing.T) {
+	tm, err := LoadEngineProfile("vllm", DefaultTiming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range trtRows {
+		t.Run(r.name(), func(t *testing.T) {
+			t.Parallel()
+			cfg := r.config()
+			cfg.Timing = tm
+			got, _ := offline(t, cfg, r.in, r.out, r.requests)
+			if rel := got/r.published - 1; math.Abs(rel) > 0.20 {
+				t.Errorf("vllm profile: predicted %.0f output tokens/s, published %.0f: %+.1f%%, want within 20%%", got, r.published, 100*rel)
+			}
+		})
+	}
+}

@@ -119,9 +119,10 @@
 //
 // Against real vLLM serving (../shared/data/sim2real: 22 deployments, 8
 // models), the shipped engine profile "vllm" (profiles/vllm.yaml, fitted by
-// Fit on them) predicts TTFT, ITL and E2E at 13.2% mean absolute percentage
+// Fit on them) predicts TTFT, ITL and E2E at 13.4% mean absolute percentage
 // error when replayed on the virtual clock (Replay, Validate); the defaults
-// at 29.3%. docs/ENGINE.md has the parameters, the procedure and the table.
+// at 35.6% (29.3% with a fresh question per request). docs/ENGINE.md has
+// the parameters, the procedure and the table.
 //
 // The default deployment is vLLM's instead (MaxBatch 256, KV allocated as
 // tokens come, preemption when it runs out): on these rows it predicts 0 to
