@@ -11,6 +11,8 @@ import (
 
 	"github.com/tokenbench/tokenbench/bench"
 	"github.com/tokenbench/tokenbench/workloads"
+
+	"github.com/tokenbench/tokenbench/internal/faults"
 )
 
 // endpoint is a loopback OpenAI-compatible server that answers every chat
@@ -125,7 +127,7 @@ func TestPollerReadsGauges(t *testing.T) {
 			"# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{model_name=\"m\"} 0.25\n")
 	}))
 	defer srv.Close()
-	p := NewPoller([]string{srv.URL + "/metrics", "http://127.0.0.1:1/metrics"}, time.Second, nil)
+	p := NewPoller([]string{srv.URL + "/metrics", faults.RefusingURL(t) + "/metrics"}, time.Second, nil)
 	p.Poll(context.Background())
 	if g, ok := p.Gauges(0); !ok || g != (Gauges{Running: 3, Waiting: 2, KVUsage: 0.25}) {
 		t.Errorf("gauges %+v %v", g, ok)

@@ -118,3 +118,19 @@ func (d *FullDisk) Write(b []byte) (int, error) {
 	n, _ := d.File.Write(b[:len(b)/2])
 	return n, &os.PathError{Op: "write", Path: d.Name(), Err: syscall.ENOSPC}
 }
+
+// RefusingURL is the base URL of a loopback port nobody listens on: one
+// the system gave this test, then closed, so a connection to it is
+// refused (no fixed port another process may hold).
+func RefusingURL(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
