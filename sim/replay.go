@@ -183,9 +183,7 @@ func ReplayWith(d Deployment, reqs []ReplayRequest, o ReplayOptions) ([]ReplayRe
 			if live > 0 {
 				// Nothing the scheduler can run, yet requests are admitted:
 				// let their stage end here rather than wait forever.
-				for range live {
-					ended(now)
-				}
+				live, lastEnd = 0, max(lastEnd, now)
 			}
 			if at := arrival(); !ran || at+over > now {
 				now = max(now, at+over)

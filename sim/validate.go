@@ -110,8 +110,12 @@ type StagePrediction struct {
 
 // APE is the absolute percentage error of each figure, in the order of
 // Metrics: |predicted - measured| / measured x 100.
-func (p Prediction) APE() []float64 {
-	pv, mv := p.Predicted.Values(), p.Measured.Values()
+func (p Prediction) APE() []float64 { return ape(p.Predicted, p.Measured) }
+
+// ape is the absolute percentage error of each figure of predicted against
+// measured, in the order of Metrics.
+func ape(predicted, measured Measured) []float64 {
+	pv, mv := predicted.Values(), measured.Values()
 	out := make([]float64, len(pv))
 	for i := range pv {
 		out[i] = 100 * math.Abs(pv[i]-mv[i]) / mv[i]

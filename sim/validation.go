@@ -117,9 +117,8 @@ func NewValidation(preds []Prediction) Validation {
 			vs := ValidatedStage{Stage: sp.Stage, Rate: sp.Rate, Requests: sp.Requests, Predicted: sp.Predicted, Measured: sp.Measured}
 			if sp.Measured != nil {
 				vs.APE = map[string]float64{}
-				pv, mv := sp.Predicted.Values(), sp.Measured.Values()
-				for i := range pv {
-					vs.APE[Metrics[i].Name] = 100 * math.Abs(pv[i]-mv[i]) / mv[i]
+				for i, a := range ape(sp.Predicted, *sp.Measured) {
+					vs.APE[Metrics[i].Name] = a
 				}
 			}
 			ve.Stages = append(ve.Stages, vs)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,10 +21,8 @@ type SimCalibrateOptions struct {
 	MaxEvaluations int
 	StageSeconds   float64
 	CheckSeconds   float64
-	FreshQuestions bool
-	ClientTimeout  time.Duration
-	Seed           uint64
-	LeaveOneOut    bool
+	experimentFlags
+	LeaveOneOut bool
 	// Deployment is the real server's, for results directories that did
 	// not run against the built-in engine.
 	Deployment sim.Config
@@ -64,8 +61,8 @@ experiments and predicts them (as many fits again as there are models). The prof
 			if o.Out == "" {
 				return usageError{errors.New("--out FILE is required: where to write the engine profile")}
 			}
-			if o.ClientTimeout < 0 {
-				return usageError{fmt.Errorf("--client-timeout %v: want 0 (none) or more", o.ClientTimeout)}
+			if err := o.experimentFlags.check(); err != nil {
+				return err
 			}
 			if o.MaxEvaluations < 1 || o.StageSeconds < 0 || o.CheckSeconds < 0 {
 				return usageError{fmt.Errorf("--max-evals %d, --stage-seconds %v, --check-seconds %v: want at least 1 evaluation and non-negative durations",
@@ -100,7 +97,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 			if err != nil {
 				return err
 			}
-			req := sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions, ClientTimeout: o.ClientTimeout}
+			req := o.requestOptions()
 			c, err := sim.Calibrate(exps, base, sim.CalibrateOptions{Holdout: o.Holdout, CheckStageSeconds: o.CheckSeconds,
 				Fit: sim.FitOptions{MaxEvaluations: o.MaxEvaluations, StageSeconds: o.StageSeconds, Params: o.Params, Requests: req}})
 			if err != nil {
@@ -140,9 +137,7 @@ experiments and predicts them (as many fits again as there are models). The prof
 	fl.IntVar(&o.MaxEvaluations, "max-evals", 200, "replays of the whole set the fit may make")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 60, "cap each load stage at this many seconds while fitting (0: whole stages)")
 	fl.Float64Var(&o.CheckSeconds, "check-seconds", 0, "cap each load stage at this many seconds in the checks after the fit (0: whole stages)")
-	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
-	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "experiments files: the load generator's total timeout per request; requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
-	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
+	o.experimentFlags.add(fl)
 	d := &o.Deployment
 	fl.Var(&profileValue{&d.Model, lookupModelName}, "model", "results of a real server: its model profile (or --model-config)")
 	fl.Var(&modelConfigValue{c: d, fs: fl}, "model-config", "results of a real server: its model's Hugging Face config.json, or a directory holding it")

@@ -6,20 +6,19 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tokenbench/tokenbench/sim"
 )
 
 // SimValidateOptions are the flags of `tokenbench sim validate`.
 type SimValidateOptions struct {
-	File           string
-	EngineProfile  string
-	Output         string
-	StageSeconds   float64
-	FreshQuestions bool
-	ClientTimeout  time.Duration
-	Stages         bool
-	Seed           uint64
+	File          string
+	EngineProfile string
+	Output        string
+	StageSeconds  float64
+	Stages        bool
+	experimentFlags
 }
 
 // NewCmdSimValidate builds `tokenbench sim validate`; runF replaces the
@@ -47,8 +46,8 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if o.Output != "table" && o.Output != "json" {
 				return usageError{fmt.Errorf("--output %q: want table or json", o.Output)}
 			}
-			if o.ClientTimeout < 0 {
-				return usageError{fmt.Errorf("--client-timeout %v: want 0 (none) or more", o.ClientTimeout)}
+			if err := o.experimentFlags.check(); err != nil {
+				return err
 			}
 			if o.StageSeconds < 0 {
 				return usageError{fmt.Errorf("--stage-seconds %v: want 0 (whole stages) or more", o.StageSeconds)}
@@ -64,7 +63,7 @@ docs/ENGINE.md describes the model and the measured error.`,
 			if err != nil {
 				return err
 			}
-			v, err := sim.Validate(exps, base, sim.RequestOptions{Seed: o.Seed, FreshQuestions: o.FreshQuestions, ClientTimeout: o.ClientTimeout}, o.StageSeconds)
+			v, err := sim.Validate(exps, base, o.requestOptions(), o.StageSeconds)
 			if err != nil {
 				return err
 			}
@@ -79,10 +78,8 @@ docs/ENGINE.md describes the model and the measured error.`,
 	fl.StringVar(&o.EngineProfile, "engine-profile", "vllm", "engine profile: a shipped one by name ("+strings.Join(sim.EngineProfileNames(), ", ")+") or a YAML file (tokenbench sim calibrate)")
 	fl.StringVarP(&o.Output, "output", "o", "table", "table or json")
 	fl.Float64Var(&o.StageSeconds, "stage-seconds", 0, "cap each load stage at this many seconds (0: whole stages, as measured)")
-	fl.BoolVar(&o.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
-	fl.DurationVar(&o.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "experiments files: the load generator's total timeout per request; requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
+	o.experimentFlags.add(fl)
 	fl.BoolVar(&o.Stages, "stages", false, "also print predicted against measured per load stage (JSON always has them)")
-	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
 	return cmd
 }
 
@@ -99,4 +96,29 @@ func engineProfileConfig(path string) (sim.Config, error) {
 	}
 	c.Timing = t
 	return c, nil
+}
+
+// experimentFlags are how sim validate and sim calibrate build an
+// experiment's requests (sim.RequestOptions).
+type experimentFlags struct {
+	FreshQuestions bool
+	ClientTimeout  time.Duration
+	Seed           uint64
+}
+
+func (e *experimentFlags) add(fl *pflag.FlagSet) {
+	fl.BoolVar(&e.FreshQuestions, "fresh-questions", false, "every request asks a new question, instead of each user repeating its own every G x U requests (prefix-cache hits)")
+	fl.DurationVar(&e.ClientTimeout, "client-timeout", sim.InferencePerfTimeout, "experiments files: the load generator's total timeout per request; requests that would take longer fail, are aborted by the server and are not in the measured figures (inference-perf's default, aiohttp's, is 300s; 0: none)")
+	fl.Uint64Var(&e.Seed, "seed", 1, "seed of the users' shuffle against system prompts")
+}
+
+func (e experimentFlags) check() error {
+	if e.ClientTimeout < 0 {
+		return usageError{fmt.Errorf("--client-timeout %v: want 0 (none) or more", e.ClientTimeout)}
+	}
+	return nil
+}
+
+func (e experimentFlags) requestOptions() sim.RequestOptions {
+	return sim.RequestOptions{Seed: e.Seed, FreshQuestions: e.FreshQuestions, ClientTimeout: e.ClientTimeout}
 }
